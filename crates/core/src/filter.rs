@@ -1,0 +1,689 @@
+//! The App Context filter language (protocol.md section 4): parser and evaluator.
+//!
+//! ```text
+//! expression     := and_expr ( "||" and_expr )*
+//! and_expr       := condition ( "&&" condition )*
+//! condition      := "!" condition | "(" expression ")" | path op value
+//! path           := name ( "." name | "[" string "]" )*      name := identifier | "[" string "]"
+//! op             := "==" | "!=" | "<" | ">" | "<=" | ">=" | "LIKE"
+//! value          := string | number | true | false | null
+//! ```
+//! Strings take single or double quotes and backslash escapes; in a `LIKE` pattern `*`
+//! matches any run of characters and `\*` is a literal star. Comparisons are
+//! case-sensitive; strings order lexicographically, numbers numerically; a comparison
+//! between different types is false (`!=` is its negation). `field == null` matches an
+//! unset field.
+
+use crate::error::{ChatError, Result};
+use crate::model::{Scalar, StrField, User};
+
+/// Deepest nesting of `(` and `!` accepted (keeps recursion bounded on any input).
+pub const MAX_DEPTH: usize = 64;
+/// Longest filter accepted, in bytes.
+pub const MAX_LEN: usize = 8 * 1024;
+
+/// A parsed filter expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// Any of these holds.
+    Or(Vec<Filter>),
+    /// All of these hold.
+    And(Vec<Filter>),
+    /// The negation.
+    Not(Box<Filter>),
+    /// `field op value`.
+    Cmp(Field, Op, Value),
+}
+
+/// The field a comparison reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field {
+    /// `id`
+    Id,
+    /// `updated`
+    Updated,
+    /// One of the standard string fields.
+    Str(StrField),
+    /// `custom.<key>` / `custom["key"]`.
+    Custom(String),
+}
+
+/// A relational operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `>`
+    Gt,
+    /// `<=`
+    Le,
+    /// `>=`
+    Ge,
+    /// `LIKE`
+    Like,
+}
+
+/// One piece of a `LIKE` pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PatternPart {
+    /// A literal character.
+    Char(char),
+    /// `*`: any run of characters.
+    Any,
+}
+
+/// A literal value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A string, with its `LIKE` reading (where an unescaped `*` is a wildcard).
+    Str(String, Vec<PatternPart>),
+    /// A number.
+    Num(f64),
+    /// `true` / `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+}
+
+impl Filter {
+    /// Parses a filter expression. Errors are `INVALID_ARGUMENT` and say where parsing failed.
+    pub fn parse(input: &str) -> Result<Filter> {
+        if input.len() > MAX_LEN {
+            return Err(ChatError::invalid(format!(
+                "Invalid filter: longer than {MAX_LEN} bytes"
+            )));
+        }
+        let mut p = Parser {
+            chars: input.chars().collect(),
+            pos: 0,
+            depth: 0,
+        };
+        p.skip_ws();
+        if p.at_end() {
+            return Err(p.error("the filter is empty"));
+        }
+        let f = p.expression()?;
+        p.skip_ws();
+        if !p.at_end() {
+            return Err(p.error(&format!("unexpected {}", p.describe_here())));
+        }
+        Ok(f)
+    }
+
+    /// Whether `user` matches.
+    pub fn matches(&self, user: &User) -> bool {
+        match self {
+            Filter::Or(fs) => fs.iter().any(|f| f.matches(user)),
+            Filter::And(fs) => fs.iter().all(|f| f.matches(user)),
+            Filter::Not(f) => !f.matches(user),
+            Filter::Cmp(field, op, value) => compare(lookup(user, field), *op, value),
+        }
+    }
+}
+
+/// A field's value as the evaluator sees it.
+enum Found<'a> {
+    Str(&'a str),
+    Num(f64),
+    Bool(bool),
+    Missing,
+}
+
+fn lookup<'a>(user: &'a User, field: &Field) -> Found<'a> {
+    let s = match field {
+        Field::Id => Some(user.id.as_str()),
+        Field::Updated => Some(user.updated.as_str()),
+        Field::Str(f) => user.get(*f),
+        Field::Custom(key) => {
+            return match user.custom.as_ref().and_then(|c| c.get(key)) {
+                Some(Scalar::Str(s)) => Found::Str(s),
+                Some(Scalar::Num(n)) => Found::Num(*n),
+                Some(Scalar::Bool(b)) => Found::Bool(*b),
+                Some(Scalar::Null) | None => Found::Missing,
+            }
+        }
+    };
+    s.map_or(Found::Missing, Found::Str)
+}
+
+fn compare(found: Found<'_>, op: Op, value: &Value) -> bool {
+    use std::cmp::Ordering;
+    if op == Op::Ne {
+        return !compare(found, Op::Eq, value);
+    }
+    let ord: Option<Ordering> = match (&found, value) {
+        (Found::Str(a), Value::Str(b, pattern)) => {
+            if op == Op::Like {
+                return like(a, pattern);
+            }
+            Some((*a).cmp(b.as_str()))
+        }
+        (Found::Num(a), Value::Num(b)) => a.partial_cmp(b),
+        (Found::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
+        (Found::Missing, Value::Null) => Some(Ordering::Equal),
+        _ => None,
+    };
+    match (op, ord) {
+        (_, None) | (Op::Like, _) => false,
+        (Op::Eq, Some(o)) => o == Ordering::Equal,
+        (Op::Lt, Some(o)) => o == Ordering::Less,
+        (Op::Gt, Some(o)) => o == Ordering::Greater,
+        (Op::Le, Some(o)) => o != Ordering::Greater,
+        (Op::Ge, Some(o)) => o != Ordering::Less,
+        (Op::Ne, Some(o)) => o != Ordering::Equal,
+    }
+}
+
+/// Glob match with `*` (iterative, with one backtrack point: linear in practice).
+fn like(text: &str, pattern: &[PatternPart]) -> bool {
+    let text: Vec<char> = text.chars().collect();
+    let (mut t, mut p) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(PatternPart::Any) => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(PatternPart::Char(c)) if *c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p.min(pattern.len())..]
+        .iter()
+        .all(|part| *part == PatternPart::Any)
+}
+
+struct Parser {
+    chars: Vec<char>,
+    pos: usize,
+    depth: usize,
+}
+
+impl Parser {
+    fn at_end(&self) -> bool {
+        self.pos >= self.chars.len()
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+
+    fn peek_at(&self, offset: usize) -> Option<char> {
+        self.chars.get(self.pos + offset).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while self.peek().is_some_and(char::is_whitespace) {
+            self.pos += 1;
+        }
+    }
+
+    fn error(&self, msg: &str) -> ChatError {
+        ChatError::invalid(format!(
+            "Invalid filter at position {}: {msg}",
+            self.pos + 1
+        ))
+    }
+
+    fn describe_here(&self) -> String {
+        match self.peek() {
+            None => "end of filter".to_string(),
+            Some(_) => {
+                let rest: String = self.chars[self.pos..].iter().take(12).collect();
+                format!("'{rest}'")
+            }
+        }
+    }
+
+    fn eat(&mut self, s: &str) -> bool {
+        self.skip_ws();
+        let n = s.chars().count();
+        if self.pos + n <= self.chars.len()
+            && s.chars()
+                .eq(self.chars[self.pos..self.pos + n].iter().copied())
+        {
+            self.pos += n;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn nest<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error(&format!("nested deeper than {MAX_DEPTH} levels")));
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+
+    fn expression(&mut self) -> Result<Filter> {
+        let mut items = vec![self.and_expression()?];
+        while self.eat("||") {
+            items.push(self.and_expression()?);
+        }
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Filter::Or(items)
+        })
+    }
+
+    fn and_expression(&mut self) -> Result<Filter> {
+        let mut items = vec![self.condition()?];
+        while self.eat("&&") {
+            items.push(self.condition()?);
+        }
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Filter::And(items)
+        })
+    }
+
+    fn condition(&mut self) -> Result<Filter> {
+        self.skip_ws();
+        if self.peek() == Some('!') && self.peek_at(1) != Some('=') {
+            self.pos += 1;
+            return self.nest(|p| Ok(Filter::Not(Box::new(p.condition()?))));
+        }
+        if self.eat("(") {
+            let inner = self.nest(|p| p.expression())?;
+            if !self.eat(")") {
+                return Err(self.error(&format!("expected ')', found {}", self.describe_here())));
+            }
+            return Ok(inner);
+        }
+        if self.at_end() {
+            return Err(self.error("expected a condition, found end of filter"));
+        }
+        let field = self.path()?;
+        let op = self.operator()?;
+        let value = self.value()?;
+        if op == Op::Like && !matches!(value, Value::Str(..)) {
+            return Err(self.error("LIKE needs a string pattern"));
+        }
+        Ok(Filter::Cmp(field, op, value))
+    }
+
+    fn identifier(&mut self) -> Option<String> {
+        let start = self.pos;
+        while let Some(c) = self.peek() {
+            let ok = c.is_alphabetic()
+                || c == '$'
+                || c == '_'
+                || (self.pos > start && c.is_ascii_digit());
+            if !ok {
+                break;
+            }
+            self.pos += 1;
+        }
+        (self.pos > start).then(|| self.chars[start..self.pos].iter().collect())
+    }
+
+    fn property_name(&mut self) -> Result<String> {
+        self.skip_ws();
+        if self.peek() == Some('[') {
+            self.pos += 1;
+            self.skip_ws();
+            let (s, _) = self.string()?;
+            if !self.eat("]") {
+                return Err(self.error("expected ']'"));
+            }
+            return Ok(s);
+        }
+        self.identifier().ok_or_else(|| {
+            self.error(&format!(
+                "expected a field name, found {}",
+                self.describe_here()
+            ))
+        })
+    }
+
+    fn path(&mut self) -> Result<Field> {
+        let start = self.pos;
+        let mut names = vec![self.property_name()?];
+        loop {
+            if self.peek() == Some('.') {
+                self.pos += 1;
+            } else if self.peek() != Some('[') {
+                break;
+            }
+            names.push(self.property_name()?);
+        }
+        let field = match names.as_slice() {
+            [one] => match one.as_str() {
+                "id" => Some(Field::Id),
+                "updated" => Some(Field::Updated),
+                other => StrField::from_name(other).map(Field::Str),
+            },
+            [custom, key] if custom == "custom" => Some(Field::Custom(key.clone())),
+            _ => None,
+        };
+        field.ok_or_else(|| {
+            self.pos = start;
+            self.error(&format!(
+                "unknown field '{}' (use id, name, externalId, profileUrl, email, status, type, updated or custom.<key>)",
+                names.join(".")
+            ))
+        })
+    }
+
+    fn operator(&mut self) -> Result<Op> {
+        self.skip_ws();
+        for (text, op) in [
+            ("==", Op::Eq),
+            ("!=", Op::Ne),
+            ("<=", Op::Le),
+            (">=", Op::Ge),
+            ("<", Op::Lt),
+            (">", Op::Gt),
+        ] {
+            if self.eat(text) {
+                return Ok(op);
+            }
+        }
+        let save = self.pos;
+        if let Some(word) = self.identifier() {
+            if word.eq_ignore_ascii_case("like") {
+                return Ok(Op::Like);
+            }
+        }
+        self.pos = save;
+        Err(self.error(&format!(
+            "expected an operator (==, !=, <, >, <=, >=, LIKE), found {}",
+            self.describe_here()
+        )))
+    }
+
+    fn value(&mut self) -> Result<Value> {
+        self.skip_ws();
+        match self.peek() {
+            Some('"' | '\'') => {
+                let (s, pattern) = self.string()?;
+                Ok(Value::Str(s, pattern))
+            }
+            Some(c) if c == '-' || c.is_ascii_digit() => self.number(),
+            Some(c) if c.is_alphabetic() => {
+                let save = self.pos;
+                match self.identifier().as_deref() {
+                    Some("true") => Ok(Value::Bool(true)),
+                    Some("false") => Ok(Value::Bool(false)),
+                    Some("null") => Ok(Value::Null),
+                    _ => {
+                        self.pos = save;
+                        Err(self.error(&format!(
+                            "expected a value (a quoted string, number, true, false or null), found {}",
+                            self.describe_here()
+                        )))
+                    }
+                }
+            }
+            _ => Err(self.error(&format!(
+                "expected a value (a quoted string, number, true, false or null), found {}",
+                self.describe_here()
+            ))),
+        }
+    }
+
+    fn number(&mut self) -> Result<Value> {
+        let start = self.pos;
+        let digits = |p: &mut Parser| {
+            let s = p.pos;
+            while p.peek().is_some_and(|c| c.is_ascii_digit()) {
+                p.pos += 1;
+            }
+            p.pos > s
+        };
+        if self.peek() == Some('-') {
+            self.pos += 1;
+        }
+        let mut ok = digits(self);
+        if ok && self.peek() == Some('.') {
+            self.pos += 1;
+            ok = digits(self);
+        }
+        if ok && matches!(self.peek(), Some('e' | 'E')) {
+            self.pos += 1;
+            if matches!(self.peek(), Some('+' | '-')) {
+                self.pos += 1;
+            }
+            ok = digits(self);
+        }
+        let text: String = self.chars[start..self.pos].iter().collect();
+        match text.parse::<f64>() {
+            Ok(n) if ok && n.is_finite() => Ok(Value::Num(n)),
+            _ => {
+                self.pos = start;
+                Err(self.error(&format!("malformed number '{text}'")))
+            }
+        }
+    }
+
+    /// A quoted string: its value and its `LIKE` pattern reading.
+    fn string(&mut self) -> Result<(String, Vec<PatternPart>)> {
+        let start = self.pos;
+        let quote = match self.peek() {
+            Some(q @ ('"' | '\'')) => q,
+            _ => {
+                return Err(self.error(&format!(
+                    "expected a quoted string, found {}",
+                    self.describe_here()
+                )))
+            }
+        };
+        self.pos += 1;
+        let mut value = String::new();
+        let mut pattern = Vec::new();
+        loop {
+            let Some(c) = self.peek() else {
+                self.pos = start;
+                return Err(self.error("unterminated string"));
+            };
+            self.pos += 1;
+            if c == quote {
+                return Ok((value, pattern));
+            }
+            if c == '*' {
+                value.push('*');
+                pattern.push(PatternPart::Any);
+                continue;
+            }
+            let literal = if c == '\\' {
+                let Some(e) = self.peek() else {
+                    self.pos = start;
+                    return Err(self.error("unterminated string"));
+                };
+                self.pos += 1;
+                match e {
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    'u' => self.unicode_escape()?,
+                    other => other,
+                }
+            } else {
+                c
+            };
+            value.push(literal);
+            pattern.push(PatternPart::Char(literal));
+        }
+    }
+
+    fn unicode_escape(&mut self) -> Result<char> {
+        let hex: String = self.chars.iter().skip(self.pos).take(4).collect();
+        let code = (hex.len() == 4)
+            .then(|| u32::from_str_radix(&hex, 16).ok())
+            .flatten()
+            .and_then(char::from_u32)
+            .ok_or_else(|| self.error("malformed \\u escape (expected 4 hex digits)"))?;
+        self.pos += 4;
+        Ok(code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Custom;
+
+    fn user() -> User {
+        let mut u = User::new("support_agent_15");
+        u.set(StrField::Name, Some("O'Brien *star* \\ back".into()));
+        u.set(StrField::Email, Some("mike@example.com".into()));
+        u.set(StrField::Status, Some("active".into()));
+        u.custom = Some(Custom(vec![
+            ("age".into(), Scalar::Num(42.0)),
+            ("vip".into(), Scalar::Bool(true)),
+            ("employment-status".into(), Scalar::Str("full".into())),
+        ]));
+        u.updated = "2024-03-07T08:49:07.011608Z".into();
+        u
+    }
+
+    fn m(f: &str) -> bool {
+        Filter::parse(f)
+            .unwrap_or_else(|e| panic!("{f}: {e}"))
+            .matches(&user())
+    }
+
+    #[test]
+    fn comparisons() {
+        assert!(m("id == 'support_agent_15'"));
+        assert!(m("id == \"support_agent_15\""));
+        assert!(!m("id != 'support_agent_15'"));
+        assert!(m("id > 'a' && id < 't'"));
+        assert!(m("id >= 'support_agent_15' && id <= 'support_agent_15'"));
+        assert!(m(
+            "custom.age == 42 && custom.age > 41.5 && custom.age <= 4.2e1"
+        ));
+        assert!(m("custom.vip == true && custom.vip != false"));
+        assert!(m("custom[\"employment-status\"] == 'full'"));
+        assert!(m("custom.[\"employment-status\"] == 'full'"));
+        assert!(m("[\"email\"] == 'mike@example.com'"));
+        assert!(m("updated >= \"2023-01-01T00:00:00Z\""));
+        assert!(m("type == null && externalId == null && name != null"));
+        assert!(!m("custom.missing != null"));
+        assert!(!m("custom.age == '42'"), "types do not coerce");
+        assert!(m("custom.age != '42'"));
+        assert!(m("custom.age == -0.5e0 || custom.age == 42"));
+    }
+
+    #[test]
+    fn like_patterns() {
+        assert!(m("email LIKE '*@example.com'"));
+        assert!(m("email like 'mike*'"));
+        assert!(m("email LIKE '*example*'"));
+        assert!(!m("email LIKE 'Mike*'"), "case-sensitive");
+        assert!(m("name LIKE 'O\\'Brien*'"));
+        assert!(m(r#"name LIKE "*\**""#));
+        assert!(m(r#"name LIKE "*\\ back""#));
+        assert!(!m(r#"id LIKE "*\**""#));
+        assert!(m("id LIKE '*'") && m("id LIKE '**15'"));
+        assert!(!m("custom.age LIKE '4*'"));
+        assert!(like(
+            "aaab",
+            &[
+                PatternPart::Any,
+                PatternPart::Char('a'),
+                PatternPart::Char('b')
+            ]
+        ));
+        assert!(!like("", &[PatternPart::Char('a')]));
+        assert!(like("", &[PatternPart::Any]));
+    }
+
+    #[test]
+    fn precedence_and_negation() {
+        // && binds tighter than ||.
+        assert!(m("id == 'x' && id == 'y' || status == 'active'"));
+        assert!(!m("id == 'x' && (id == 'y' || status == 'active')"));
+        assert!(m("!(id LIKE \"*8*\")"));
+        assert!(m("!!(status == 'active')"));
+        assert!(!m("!status == 'active'"));
+        assert!(m("((((status == 'active'))))"));
+    }
+
+    #[test]
+    fn malformed_filters_say_where() {
+        for (f, needle) in [
+            ("", "empty"),
+            ("   ", "empty"),
+            ("name", "operator"),
+            ("name ==", "expected a value"),
+            ("name = 'a'", "operator"),
+            ("name == 'a", "unterminated"),
+            ("name == 'a' AND id == 'b'", "unexpected"),
+            ("(name == 'a'", "expected ')'"),
+            ("foo == 1", "unknown field 'foo'"),
+            ("custom.a.b == 1", "unknown field"),
+            ("name == bar", "expected a value"),
+            ("name LIKE 5", "LIKE needs a string"),
+            ("name == 1.", "malformed number"),
+            ("name == -", "malformed number"),
+            ("name == '\\u12'", "\\u escape"),
+            ("&& name == 'a'", "field name"),
+            ("name == 'a' ||", "end of filter"),
+        ] {
+            let e = Filter::parse(f).unwrap_err();
+            assert_eq!(e.code(), "INVALID_ARGUMENT");
+            let msg = e.to_string();
+            assert!(msg.contains(needle), "{f:?} gave {msg:?}");
+            assert!(msg.starts_with("Invalid filter"), "{msg}");
+        }
+        let e = Filter::parse("name = 'a'").unwrap_err().to_string();
+        assert!(e.contains("position 6"), "{e}");
+    }
+
+    #[test]
+    fn depth_and_length_are_bounded() {
+        let deep = format!("{}id == 'a'{}", "(".repeat(10_000), ")".repeat(10_000));
+        assert!(Filter::parse(&deep).is_err());
+        let bangs = format!("{}(id == 'a')", "!".repeat(5_000));
+        assert!(Filter::parse(&bangs).is_err());
+        let ok = format!(
+            "{}id == 'support_agent_15'{}",
+            "(".repeat(60),
+            ")".repeat(60)
+        );
+        assert!(m(&ok));
+    }
+
+    #[test]
+    fn never_panics_on_junk() {
+        let mut seed = 0x1234_5678_u64;
+        let alphabet: Vec<char> = "()[]!&|=<>'\"\\*.-+e0123456789 abcLIKEnulltrueé\u{0}"
+            .chars()
+            .collect();
+        for _ in 0..20_000 {
+            let len = (seed % 24) as usize;
+            let mut s = String::new();
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                s.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            if let Ok(f) = Filter::parse(&s) {
+                f.matches(&user());
+            }
+        }
+    }
+}

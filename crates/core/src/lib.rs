@@ -1,0 +1,38 @@
+//! ferrochat-core: the pure-Rust heart of ferrochat.
+//!
+//! Everything that must behave identically in the embedded backend (inside wasm) and in
+//! ferrochat-server lives here, with no wasm dependency, so the two cannot drift:
+//!
+//! * [`model`]: the user record, custom data and the wire field names;
+//! * [`validate`]: id and field rules, with the documented error messages;
+//! * [`patch`]: patch semantics (absent = keep, `null` = clear, `custom` replaced whole)
+//!   and the changesets carried by events;
+//! * [`filter`]: the App Context filter language (parser and evaluator);
+//! * [`sort`], [`page`]: ordering and opaque offset cursors for listing;
+//! * [`time`]: 17-digit timetokens and RFC 3339 `updated` stamps;
+//! * [`event`]: App Context events (`set` with a changeset, `delete`);
+//! * [`store`]: the in-memory user store both backends build on;
+//! * [`json`]: a small JSON writer for the wire shapes (no serde needed).
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod event;
+pub mod filter;
+pub mod json;
+pub mod model;
+pub mod page;
+pub mod patch;
+pub mod sort;
+pub mod store;
+pub mod time;
+pub mod validate;
+
+pub use error::{ChatError, Result};
+pub use event::{Event, EventKind};
+pub use filter::Filter;
+pub use model::DELETED_STATUS;
+pub use model::{Custom, Scalar, StrField, User};
+pub use page::{ListPage, ListQuery};
+pub use patch::{Changeset, Patch, UserPatch};
+pub use sort::SortKey;
+pub use store::{MemoryStore, SetMode};

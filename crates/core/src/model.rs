@@ -1,0 +1,152 @@
+//! The user record as stored and as sent on the wire.
+
+use std::fmt;
+
+/// A scalar value of `custom` data. `Null` only ever arrives from the wire (other clients
+/// may store it); ferrochat's own input validation refuses it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    /// A string.
+    Str(String),
+    /// A finite number.
+    Num(f64),
+    /// A boolean.
+    Bool(bool),
+    /// JSON `null` (accepted from the wire only).
+    Null,
+}
+
+impl fmt::Display for Scalar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scalar::Str(s) => f.write_str(s),
+            Scalar::Num(n) => crate::json::write_number(f, *n),
+            Scalar::Bool(b) => write!(f, "{b}"),
+            Scalar::Null => f.write_str("null"),
+        }
+    }
+}
+
+/// `custom` data: a flat object of scalars, in insertion order (as JS objects keep it).
+#[derive(Debug, Clone, Default)]
+pub struct Custom(pub Vec<(String, Scalar)>);
+
+impl Custom {
+    /// The value under `key`, if any.
+    pub fn get(&self, key: &str) -> Option<&Scalar> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Sets `key` (replacing an existing entry in place).
+    pub fn insert(&mut self, key: impl Into<String>, value: Scalar) {
+        let key = key.into();
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+}
+
+/// Two custom objects are equal when they hold the same keys and values, in any order.
+impl PartialEq for Custom {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len() && self.0.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+/// The standard optional string fields of a user, in wire order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrField {
+    /// `name`
+    Name,
+    /// `externalId`
+    ExternalId,
+    /// `profileUrl`
+    ProfileUrl,
+    /// `email`
+    Email,
+    /// `type`
+    Type,
+    /// `status`
+    Status,
+}
+
+impl StrField {
+    /// Every string field, in the order the service sends them.
+    pub const ALL: [StrField; 6] = [
+        StrField::Name,
+        StrField::ExternalId,
+        StrField::ProfileUrl,
+        StrField::Email,
+        StrField::Type,
+        StrField::Status,
+    ];
+
+    /// The wire (and JS) name.
+    pub fn name(self) -> &'static str {
+        match self {
+            StrField::Name => "name",
+            StrField::ExternalId => "externalId",
+            StrField::ProfileUrl => "profileUrl",
+            StrField::Email => "email",
+            StrField::Type => "type",
+            StrField::Status => "status",
+        }
+    }
+
+    /// The field with this wire name.
+    pub fn from_name(name: &str) -> Option<StrField> {
+        StrField::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Index into [`User::fields`].
+    pub fn idx(self) -> usize {
+        self as usize
+    }
+}
+
+/// A stored user. `fields` is indexed by [`StrField::idx`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    /// The user id (also the name of the user's channel).
+    pub id: String,
+    /// `name, externalId, profileUrl, email, type, status`, `None` when unset.
+    pub fields: [Option<String>; 6],
+    /// Custom data, `None` when unset.
+    pub custom: Option<Custom>,
+    /// RFC 3339 UTC time of the last change, microseconds, `Z`.
+    pub updated: String,
+    /// Opaque version tag, new on every change.
+    pub etag: String,
+}
+
+impl User {
+    /// A user with only an id (no fields, no stamps yet).
+    pub fn new(id: impl Into<String>) -> Self {
+        User {
+            id: id.into(),
+            fields: Default::default(),
+            custom: None,
+            updated: String::new(),
+            etag: String::new(),
+        }
+    }
+
+    /// The value of a string field.
+    pub fn get(&self, field: StrField) -> Option<&str> {
+        self.fields[field.idx()].as_deref()
+    }
+
+    /// Sets a string field.
+    pub fn set(&mut self, field: StrField, value: Option<String>) {
+        self.fields[field.idx()] = value;
+    }
+
+    /// Whether the user is soft-deleted (`status == "deleted"`).
+    pub fn is_soft_deleted(&self) -> bool {
+        self.get(StrField::Status) == Some(crate::DELETED_STATUS)
+    }
+}
+
+/// The status a soft delete sets.
+pub const DELETED_STATUS: &str = "deleted";
