@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// Builds the npm package in pkg/:
+//   cargo (wasm32, size profile) → wasm-bindgen (web + nodejs glue over ONE .wasm)
+//   → wasm-opt -Oz → entry files, types, package.json → prints raw / gzip / brotli sizes.
+// Prerequisites come from scripts/setup.sh (the README's commands run it first).
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { gzipSync, brotliCompressSync, constants } from "node:zlib";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const pkg = join(root, "pkg");
+const out = join(root, "target", "bindgen");
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: "inherit" });
+
+function need(cmd, hint) {
+  try {
+    execFileSync(cmd, ["--version"], { stdio: "ignore" });
+  } catch {
+    console.error(`build: '${cmd}' not found. ${hint}`);
+    process.exit(1);
+  }
+}
+need("wasm-bindgen", "Run: bash scripts/setup.sh");
+// wasm-opt comes from the npm package `binaryen` (a devDependency): Debian's binaryen 108
+// rewrites externref tables as anyref, which current engines reject.
+const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
+if (!existsSync(wasmOpt)) {
+  console.error("build: node_modules/.bin/wasm-opt not found. Run: bash scripts/setup.sh");
+  process.exit(1);
+}
+
+run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown", "-p", "ferrochat"]);
+const wasm = join(root, "target", "wasm32-unknown-unknown", "release", "ferrochat.wasm");
+rmSync(out, { recursive: true, force: true });
+for (const target of ["web", "nodejs"]) {
+  run("wasm-bindgen", [wasm, "--out-dir", join(out, target), "--target", target, "--weak-refs"]);
+}
+
+rmSync(pkg, { recursive: true, force: true });
+mkdirSync(pkg, { recursive: true });
+// The wasm is the same for both targets (checked here): ship it once, optimised for size.
+const web = readFileSync(join(out, "web", "ferrochat_bg.wasm"));
+if (!web.equals(readFileSync(join(out, "nodejs", "ferrochat_bg.wasm")))) {
+  throw new Error("wasm-bindgen produced different wasm for web and nodejs targets");
+}
+run(wasmOpt, [
+  join(out, "web", "ferrochat_bg.wasm"), "-o", join(pkg, "ferrochat_bg.wasm"), "-Oz",
+  "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+  "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
+  "--strip-debug", "--strip-producers",
+]);
+copyFileSync(join(out, "web", "ferrochat.js"), join(pkg, "ferrochat_web.js"));
+copyFileSync(join(out, "nodejs", "ferrochat.js"), join(pkg, "ferrochat_node.cjs"));
+copyFileSync(join(out, "nodejs", "ferrochat.d.ts"), join(pkg, "ferrochat.d.ts"));
+copyFileSync(join(out, "nodejs", "ferrochat.d.ts"), join(pkg, "ferrochat.d.cts"));
+for (const f of ["index.cjs", "index.mjs", "browser.js"]) copyFileSync(join(root, "js", f), join(pkg, f));
+const version = /^version = "([^"]+)"/m.exec(readFileSync(join(root, "Cargo.toml"), "utf8"))[1];
+const manifest = JSON.parse(readFileSync(join(root, "js", "package.json"), "utf8"));
+manifest.version = version;
+writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
+if (existsSync(join(root, "README.md"))) copyFileSync(join(root, "README.md"), join(pkg, "README.md"));
+
+// Sizes: what a browser app loads (wasm + web glue + entry), and the Node files.
+const sizes = (files) => {
+  const buf = Buffer.concat(files.map((f) => readFileSync(join(pkg, f))));
+  return {
+    raw: buf.length,
+    gzip: gzipSync(buf, { level: 9 }).length,
+    brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+};
+const kb = (n) => (n / 1024).toFixed(1) + " KB";
+const report = {
+  "wasm": sizes(["ferrochat_bg.wasm"]),
+  "browser (wasm + JS)": sizes(["ferrochat_bg.wasm", "ferrochat_web.js", "browser.js"]),
+  "node (wasm + JS)": sizes(["ferrochat_bg.wasm", "ferrochat_node.cjs", "index.cjs", "index.mjs"]),
+};
+console.log("\npkg/ built. Sizes:");
+for (const [name, s] of Object.entries(report)) {
+  console.log(`  ${name.padEnd(22)} raw ${kb(s.raw).padStart(9)}   gzip ${kb(s.gzip).padStart(8)}   brotli ${kb(s.brotli).padStart(8)}`);
+}
+writeFileSync(join(out, "sizes.json"), JSON.stringify(report, null, 2));

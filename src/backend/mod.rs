@@ -1,0 +1,36 @@
+//! The seam between the SDK and where users live. `Chat` talks only to [`Backend`]; the
+//! embedded store and the PubNub protocol both sit behind it.
+
+use ferrochat_core::{Event, ListPage, ListQuery, Result, SetMode, User, UserPatch};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+pub mod embedded;
+
+/// A boxed, single-threaded future (wasm has one thread).
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// Where a backend delivers the events of the channels it was asked to subscribe to.
+/// It only queues: JS callbacks run later from a clean stack.
+pub type EventSink = Rc<dyn Fn(Event)>;
+
+/// User storage plus change events. Futures are `'static`: implementations clone the
+/// cheap handles they need before returning.
+pub trait Backend {
+    /// The user with this id, or `None`.
+    fn get_user(&self, id: String) -> BoxFuture<Result<Option<User>>>;
+    /// Applies `patch` to user `id` under `mode`; resolves the user after the write.
+    fn set_user(&self, id: String, patch: UserPatch, mode: SetMode) -> BoxFuture<Result<User>>;
+    /// Removes user `id`; resolves whether it existed (deleting nothing is not an error).
+    fn remove_user(&self, id: String) -> BoxFuture<Result<bool>>;
+    /// One page of users.
+    fn list_users(&self, query: ListQuery) -> BoxFuture<Result<ListPage>>;
+    /// Starts delivering events of `channel` to the sink (reference counting is the
+    /// caller's job: this is called once per channel).
+    fn subscribe(&self, channel: &str);
+    /// Stops delivering events of `channel`.
+    fn unsubscribe(&self, channel: &str);
+    /// Releases everything (connections, timers). Idempotent.
+    fn destroy(&self);
+}

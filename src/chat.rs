@@ -1,0 +1,559 @@
+//! The JS class `Chat`: configuration, the backend, this Chat's subscriptions, and the
+//! operations both `Chat` and `User` methods call.
+
+use crate::backend::embedded::Embedded;
+use crate::backend::{Backend, EventSink};
+use crate::convert::{self, LAST_ACTIVE_KEY};
+use crate::error::to_js;
+use crate::subscriptions::{Listener, ListenerId, Payload, Subscriptions};
+use crate::user::User;
+use ferrochat_core::model::{Scalar, StrField};
+use ferrochat_core::patch::{Patch, UserPatch};
+use ferrochat_core::{ChatError, Event, EventKind, Result, SetMode, DELETED_STATUS};
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, spawn_local};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(msg: &str, err: &JsValue);
+    #[wasm_bindgen(js_name = setInterval)]
+    fn set_interval(f: &Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearInterval)]
+    fn clear_interval(id: &JsValue);
+}
+
+/// Runs `fut` as a Promise, mapping errors to JS `Error`s with a `code`.
+pub(crate) fn promise(fut: impl Future<Output = Result<JsValue>> + 'static) -> Promise {
+    future_to_promise(async move { fut.await.map_err(|e| to_js(&e)) })
+}
+
+/// Calls a user callback; a throw is reported and swallowed so the stream goes on.
+pub(crate) fn call_back(cb: &Function, arg: &JsValue) {
+    if let Err(e) = cb.call1(&JsValue::NULL, arg) {
+        console_error("ferrochat: a callback threw:", &e);
+    }
+}
+
+/// Default `storeUserActivityInterval` (10 minutes), as the PubNub Chat SDK.
+const DEFAULT_ACTIVITY_INTERVAL_MS: f64 = 600_000.0;
+/// Smallest `storeUserActivityInterval` accepted.
+const MIN_ACTIVITY_INTERVAL_MS: f64 = 60_000.0;
+
+/// The parsed `ChatConfig`.
+pub(crate) struct Config {
+    pub user_id: String,
+    pub store_activity: bool,
+    pub activity_interval_ms: f64,
+}
+
+impl Config {
+    fn from_js(v: &JsValue) -> Result<Config> {
+        let c = convert::required_object(v, "config")?;
+        let user_id = convert::id(&convert::get(&c, "userId")?)?;
+        for key in [
+            "publishKey",
+            "subscribeKey",
+            "secretKey",
+            "authKey",
+            "origin",
+        ] {
+            convert::opt_string(&c, key)?;
+        }
+        convert::opt_bool(&c, "ssl")?;
+        if convert::opt_string(&c, "subscribeKey")?.is_some() {
+            return Err(ChatError::invalid(
+                "subscribeKey: the network backend is not available in this build yet; omit subscribeKey to use the embedded store",
+            ));
+        }
+        let activity_interval_ms = convert::opt_number(&c, "storeUserActivityInterval")?
+            .unwrap_or(DEFAULT_ACTIVITY_INTERVAL_MS);
+        if activity_interval_ms < MIN_ACTIVITY_INTERVAL_MS {
+            return Err(ChatError::invalid(format!(
+                "storeUserActivityInterval must be at least {MIN_ACTIVITY_INTERVAL_MS} ms"
+            )));
+        }
+        Ok(Config {
+            user_id,
+            store_activity: convert::opt_bool(&c, "storeUserActivityTimestamps")?.unwrap_or(false),
+            activity_interval_ms,
+        })
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Active,
+    CurrentUserDeleted,
+    Destroyed,
+}
+
+/// Everything a Chat owns. `User` objects hold an `Rc` to it; it holds none to them.
+pub(crate) struct ChatInner {
+    pub config: Config,
+    backend: Box<dyn Backend>,
+    subs: RefCell<Subscriptions>,
+    current: RefCell<ferrochat_core::User>,
+    state: Cell<State>,
+    /// The activity interval and the closure it calls (dropped when cleared).
+    timer: RefCell<Option<(JsValue, Closure<dyn FnMut()>)>>,
+    status_listeners: RefCell<Vec<(ListenerId, Function)>>,
+    next_status_id: Cell<ListenerId>,
+}
+
+/// Queues an event for `chat` and schedules a drain from a clean stack.
+fn on_event(chat: &Weak<ChatInner>, event: Event) {
+    let Some(inner) = chat.upgrade() else { return };
+    let schedule = {
+        let mut subs = inner.subs.borrow_mut();
+        subs.queue.push_back(event);
+        !std::mem::replace(&mut subs.scheduled, true)
+    };
+    if schedule {
+        let chat = chat.clone();
+        spawn_local(async move {
+            if let Some(inner) = chat.upgrade() {
+                inner.drain();
+            }
+        });
+    }
+}
+
+impl ChatInner {
+    fn new(config: Config) -> Rc<ChatInner> {
+        Rc::new_cyclic(|me: &Weak<ChatInner>| {
+            let me = me.clone();
+            let sink: EventSink = Rc::new(move |ev| on_event(&me, ev));
+            ChatInner {
+                current: RefCell::new(ferrochat_core::User::new(config.user_id.clone())),
+                config,
+                backend: Box::new(Embedded::new(sink)),
+                subs: RefCell::default(),
+                state: Cell::new(State::Active),
+                timer: RefCell::default(),
+                status_listeners: RefCell::default(),
+                next_status_id: Cell::new(0),
+            }
+        })
+    }
+
+    /// Fails when the Chat can no longer be used.
+    pub fn check(&self) -> Result<()> {
+        match self.state.get() {
+            State::Active => Ok(()),
+            State::CurrentUserDeleted => Err(ChatError::CurrentUserDeleted),
+            State::Destroyed => Err(ChatError::Destroyed),
+        }
+    }
+
+    /// Fetches or creates the current user, watches its channel, starts activity stamps.
+    async fn start(self: &Rc<Self>) -> Result<()> {
+        let id = self.config.user_id.clone();
+        let user = match self.backend.get_user(id.clone()).await? {
+            Some(u) => u,
+            None => {
+                let name = UserPatch::default().with(StrField::Name, Patch::Set(id.clone()));
+                match self
+                    .backend
+                    .set_user(id.clone(), name, SetMode::Create)
+                    .await
+                {
+                    Err(ChatError::UserExists) => self
+                        .backend
+                        .get_user(id.clone())
+                        .await?
+                        .ok_or(ChatError::UserNotFound)?,
+                    other => other?,
+                }
+            }
+        };
+        if user.is_soft_deleted() {
+            return Err(ChatError::UserDeleted(id));
+        }
+        *self.current.borrow_mut() = user;
+        // Watch our own channel: `currentUser` stays fresh and a deletion ends this Chat.
+        if self.subs.borrow_mut().hold(&id) {
+            self.backend.subscribe(&id);
+        }
+        if self.config.store_activity {
+            self.store_activity().await?;
+            let weak = Rc::downgrade(self);
+            let tick = Closure::<dyn FnMut()>::new(move || {
+                if let Some(chat) = weak.upgrade() {
+                    spawn_local(async move {
+                        let _ = chat.store_activity().await;
+                    });
+                }
+            });
+            let handle = set_interval(
+                tick.as_ref().unchecked_ref(),
+                self.config.activity_interval_ms,
+            );
+            *self.timer.borrow_mut() = Some((handle, tick));
+        }
+        Ok(())
+    }
+
+    /// Writes `custom.lastActiveTimestamp = now` on the current user (custom is replaced
+    /// whole on the wire, so the other keys are carried over).
+    async fn store_activity(self: &Rc<Self>) -> Result<()> {
+        self.check()?;
+        let now = js_sys::Date::now();
+        let mut custom = self.current.borrow().custom.clone().unwrap_or_default();
+        custom.insert(LAST_ACTIVE_KEY, Scalar::Num(now.floor()));
+        let patch = UserPatch {
+            custom: Patch::Set(custom),
+            ..UserPatch::default()
+        };
+        self.set(self.config.user_id.clone(), patch, SetMode::Update)
+            .await?;
+        Ok(())
+    }
+
+    fn stop_timer(&self) {
+        if let Some((handle, _closure)) = self.timer.borrow_mut().take() {
+            clear_interval(&handle);
+        }
+    }
+
+    fn subscribe_all(&self, channels: Vec<String>) {
+        for ch in channels {
+            self.backend.subscribe(&ch);
+        }
+    }
+
+    fn unsubscribe_all(&self, channels: Vec<String>) {
+        for ch in channels {
+            self.backend.unsubscribe(&ch);
+        }
+    }
+
+    /// Wraps a core user as a JS `User` of this Chat.
+    pub fn wrap(self: &Rc<Self>, data: ferrochat_core::User) -> JsValue {
+        User::new(data, self.clone()).into()
+    }
+
+    /// Writes through the backend, keeping `currentUser` fresh.
+    pub async fn set(
+        self: &Rc<Self>,
+        id: String,
+        patch: UserPatch,
+        mode: SetMode,
+    ) -> Result<ferrochat_core::User> {
+        self.check()?;
+        let user = self.backend.set_user(id, patch, mode).await?;
+        if user.id == self.config.user_id {
+            *self.current.borrow_mut() = user.clone();
+        }
+        Ok(user)
+    }
+
+    pub async fn get(self: &Rc<Self>, id: String) -> Result<Option<ferrochat_core::User>> {
+        self.check()?;
+        self.backend.get_user(id).await
+    }
+
+    /// Hard (`true`) or soft (the updated user) delete.
+    pub async fn delete(self: &Rc<Self>, id: String, soft: bool) -> Result<JsValue> {
+        self.check()?;
+        if soft {
+            let patch =
+                UserPatch::default().with(StrField::Status, Patch::Set(DELETED_STATUS.into()));
+            let user = self.set(id, patch, SetMode::Update).await?;
+            Ok(self.wrap(user))
+        } else {
+            self.backend.remove_user(id).await?;
+            Ok(JsValue::TRUE)
+        }
+    }
+
+    /// Clears the `"deleted"` status; a user who is not deleted is returned unchanged.
+    pub async fn restore(self: &Rc<Self>, id: String) -> Result<JsValue> {
+        self.check()?;
+        let user = self
+            .backend
+            .get_user(id.clone())
+            .await?
+            .ok_or(ChatError::UserNotFound)?;
+        if !user.is_soft_deleted() {
+            return Ok(self.wrap(user));
+        }
+        let patch = UserPatch::default().with(StrField::Status, Patch::Clear);
+        let user = self.set(id, patch, SetMode::Update).await?;
+        Ok(self.wrap(user))
+    }
+
+    /// Adds a listener and returns its unsubscribe function (idempotent).
+    pub fn listen(
+        self: &Rc<Self>,
+        listener: Listener,
+        callback: Function,
+        channels: Vec<String>,
+    ) -> Result<JsValue> {
+        self.check()?;
+        let (id, fresh) = self.subs.borrow_mut().add(listener, callback, channels);
+        self.subscribe_all(fresh);
+        let weak = Rc::downgrade(self);
+        let mut slot = Some(id);
+        let stop = Closure::<dyn FnMut()>::new(move || {
+            if let (Some(id), Some(chat)) = (slot.take(), weak.upgrade()) {
+                let gone = chat.subs.borrow_mut().remove(id);
+                chat.unsubscribe_all(gone);
+            }
+        });
+        Ok(stop.into_js_value())
+    }
+
+    /// Delivers queued events. Borrows end before any JS callback runs.
+    fn drain(self: &Rc<Self>) {
+        loop {
+            let mut gone = Vec::new();
+            let (event, calls) = {
+                let mut subs = self.subs.borrow_mut();
+                let Some(event) = subs.queue.pop_front() else {
+                    subs.scheduled = false;
+                    return;
+                };
+                let calls = subs.dispatch(&event, &mut gone);
+                (event, calls)
+            };
+            self.unsubscribe_all(gone);
+            for (cb, payload) in calls {
+                let arg = match payload {
+                    Payload::User(u) => self.wrap(u),
+                    Payload::Users(us) => us
+                        .into_iter()
+                        .map(|u| self.wrap(u))
+                        .collect::<Array>()
+                        .into(),
+                    Payload::Deleted(id, soft) => deleted_info(&id, soft),
+                };
+                call_back(&cb, &arg);
+            }
+            self.watch_self(&event);
+        }
+    }
+
+    /// Keeps `currentUser` fresh and ends this Chat when its own user is deleted.
+    fn watch_self(self: &Rc<Self>, event: &Event) {
+        if event.user_id() != self.config.user_id || self.state.get() != State::Active {
+            return;
+        }
+        let soft = match &event.kind {
+            EventKind::Set(cs) => {
+                cs.merge_into(&mut self.current.borrow_mut());
+                if !self.current.borrow().is_soft_deleted() {
+                    return;
+                }
+                true
+            }
+            EventKind::Delete { .. } => false,
+        };
+        self.state.set(State::CurrentUserDeleted);
+        self.shutdown();
+        let status = Object::new();
+        for (k, v) in [
+            ("category", JsValue::from_str("PNDisconnectedCategory")),
+            ("reason", JsValue::from_str("userDeleted")),
+            ("userId", JsValue::from_str(&self.config.user_id)),
+            ("soft", JsValue::from_bool(soft)),
+        ] {
+            let _ = Reflect::set(&status, &k.into(), &v);
+        }
+        let listeners: Vec<Function> = self
+            .status_listeners
+            .borrow()
+            .iter()
+            .map(|(_, f)| f.clone())
+            .collect();
+        for f in listeners {
+            call_back(&f, &status);
+        }
+    }
+
+    /// Ends every subscription and timer.
+    fn shutdown(&self) {
+        self.stop_timer();
+        let all = self.subs.borrow_mut().clear();
+        self.unsubscribe_all(all);
+        self.backend.destroy();
+    }
+}
+
+fn deleted_info(id: &str, soft: bool) -> JsValue {
+    let o = Object::new();
+    let _ = Reflect::set(&o, &"id".into(), &JsValue::from_str(id));
+    let _ = Reflect::set(&o, &"soft".into(), &JsValue::from_bool(soft));
+    o.into()
+}
+
+/// A chat client: the entry point of ferrochat. Create one with `Chat.init`.
+#[wasm_bindgen]
+pub struct Chat {
+    inner: Rc<ChatInner>,
+}
+
+#[wasm_bindgen]
+impl Chat {
+    /// Not callable: use `await Chat.init(config)`.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> std::result::Result<Chat, JsValue> {
+        Err(to_js(&ChatError::invalid(
+            "Chat cannot be constructed with new: use `await Chat.init(config)`",
+        )))
+    }
+
+    /// Creates a chat client for `config.userId`: fetches that user, creating it (name =
+    /// userId) if it does not exist. Without `subscribeKey` the embedded store is used.
+    #[wasm_bindgen(js_name = init, unchecked_return_type = "Promise<Chat>")]
+    pub fn init(#[wasm_bindgen(unchecked_param_type = "ChatConfig")] config: JsValue) -> Promise {
+        promise(async move {
+            let config = Config::from_js(&config)?;
+            let inner = ChatInner::new(config);
+            if let Err(e) = inner.start().await {
+                inner.shutdown();
+                return Err(e);
+            }
+            Ok(Chat { inner }.into())
+        })
+    }
+
+    /// The signed-in user (kept up to date with this Chat's own changes and events).
+    #[wasm_bindgen(getter, js_name = currentUser)]
+    pub fn current_user(&self) -> User {
+        User::new(self.inner.current.borrow().clone(), self.inner.clone())
+    }
+
+    /// The user with this id, or `null` if there is none.
+    #[wasm_bindgen(js_name = getUser, unchecked_return_type = "Promise<User | null>")]
+    pub fn get_user(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> Promise {
+        let chat = self.inner.clone();
+        promise(async move {
+            let id = convert::id(&id)?;
+            Ok(chat.get(id).await?.map_or(JsValue::NULL, |u| chat.wrap(u)))
+        })
+    }
+
+    /// Creates a user; rejects with `User with this ID already exists` if the id is taken.
+    #[wasm_bindgen(js_name = createUser, unchecked_return_type = "Promise<User>")]
+    pub fn create_user(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "UserData")] data: JsValue,
+    ) -> Promise {
+        self.write(id, data, SetMode::Create)
+    }
+
+    /// Updates an existing user: absent fields are kept, `null` clears, `custom` is
+    /// replaced whole. Resolves a new `User`.
+    #[wasm_bindgen(js_name = updateUser, unchecked_return_type = "Promise<User>")]
+    pub fn update_user(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "UserData")] data: JsValue,
+    ) -> Promise {
+        self.write(id, data, SetMode::Update)
+    }
+
+    /// Hard delete (resolves `true`, idempotent) or, with `{ soft: true }`, sets the
+    /// status to `"deleted"` and resolves the updated `User`.
+    #[wasm_bindgen(js_name = deleteUser, unchecked_return_type = "Promise<true | User>")]
+    pub fn delete_user(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DeleteOptions")] options: JsValue,
+    ) -> Promise {
+        let chat = self.inner.clone();
+        promise(async move {
+            let id = convert::id(&id)?;
+            let soft = convert::delete_options(&options)?;
+            chat.delete(id, soft).await
+        })
+    }
+
+    /// Clears the `"deleted"` status of a soft-deleted user (ferrochat addition).
+    #[wasm_bindgen(js_name = restoreUser, unchecked_return_type = "Promise<User>")]
+    pub fn restore_user(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> Promise {
+        let chat = self.inner.clone();
+        promise(async move { chat.restore(convert::id(&id)?).await })
+    }
+
+    /// Lists users: filter, sort, limit (≤ 100) and page cursors; resolves
+    /// `{ users, page: { next?, prev? }, total }`.
+    #[wasm_bindgen(js_name = getUsers, unchecked_return_type = "Promise<GetUsersResult>")]
+    pub fn get_users(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "GetUsersParams")] params: JsValue,
+    ) -> Promise {
+        let chat = self.inner.clone();
+        promise(async move {
+            let query = convert::list_query(&params)?;
+            chat.check()?;
+            let page = chat.backend.list_users(query).await?;
+            let out = Object::new();
+            let users: Array = page.users.into_iter().map(|u| chat.wrap(u)).collect();
+            let cursors = Object::new();
+            for (k, v) in [("next", page.next), ("prev", page.prev)] {
+                if let Some(v) = v {
+                    let _ = Reflect::set(&cursors, &k.into(), &v.into());
+                }
+            }
+            let _ = Reflect::set(&out, &"users".into(), &users);
+            let _ = Reflect::set(&out, &"page".into(), &cursors);
+            let _ = Reflect::set(&out, &"total".into(), &(page.total as f64).into());
+            Ok(out.into())
+        })
+    }
+
+    /// Calls `callback` with a status object when this Chat is disconnected, e.g.
+    /// `{ category: "PNDisconnectedCategory", reason: "userDeleted", userId, soft }` when
+    /// its signed-in user is deleted. Returns an unsubscribe function.
+    #[wasm_bindgen(js_name = addConnectionStatusListener, unchecked_return_type = "() => void")]
+    pub fn add_connection_status_listener(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(status: ConnectionStatus) => unknown")]
+        callback: JsValue,
+    ) -> std::result::Result<JsValue, JsValue> {
+        let f = convert::function(&callback, "callback").map_err(|e| to_js(&e))?;
+        let id = self.inner.next_status_id.get().wrapping_add(1);
+        self.inner.next_status_id.set(id);
+        self.inner.status_listeners.borrow_mut().push((id, f));
+        let weak = Rc::downgrade(&self.inner);
+        let stop = Closure::<dyn FnMut()>::new(move || {
+            if let Some(chat) = weak.upgrade() {
+                chat.status_listeners.borrow_mut().retain(|(i, _)| *i != id);
+            }
+        });
+        Ok(stop.into_js_value())
+    }
+
+    /// Stops every subscription and timer of this Chat; later calls reject with
+    /// code `DESTROYED`. Idempotent.
+    pub fn destroy(&self) {
+        if self.inner.state.get() != State::Destroyed {
+            self.inner.state.set(State::Destroyed);
+            self.inner.shutdown();
+            self.inner.status_listeners.borrow_mut().clear();
+        }
+    }
+
+    fn write(&self, id: JsValue, data: JsValue, mode: SetMode) -> Promise {
+        let chat = self.inner.clone();
+        promise(async move {
+            let id = convert::id(&id)?;
+            let patch = convert::patch(&data)?;
+            let user = chat.set(id, patch, mode).await?;
+            Ok(chat.wrap(user))
+        })
+    }
+}

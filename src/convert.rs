@@ -1,0 +1,265 @@
+//! Every conversion between JS values and ferrochat-core types, under one policy:
+//! `undefined` and `null` mean "not given" on input, except in patches where `null`
+//! clears a field; anything of the wrong type is `INVALID_ARGUMENT` naming the field;
+//! output is plain objects (never `Map`s). No function here panics on any input.
+
+use ferrochat_core::model::{Custom, Scalar, StrField, User};
+use ferrochat_core::page::{check_limit, ListQuery};
+use ferrochat_core::patch::{Patch, UserPatch};
+use ferrochat_core::validate::{validate_custom_input, validate_id};
+use ferrochat_core::{ChatError, Filter, Result, SortKey};
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Reads `obj[key]`; a throwing getter or proxy becomes `INVALID_ARGUMENT`.
+pub fn get(obj: &JsValue, key: &str) -> Result<JsValue> {
+    Reflect::get(obj, &JsValue::from_str(key))
+        .map_err(|_| ChatError::invalid(format!("could not read '{key}'")))
+}
+
+/// Whether `v` is a non-null object that is neither an array nor a function.
+pub fn is_plain_object(v: &JsValue) -> bool {
+    v.is_object() && !Array::is_array(v) && !v.is_function()
+}
+
+fn is_absent(v: &JsValue) -> bool {
+    v.is_undefined() || v.is_null()
+}
+
+/// An object argument that may be omitted (`undefined`/`null` → `None`).
+pub fn optional_object(v: &JsValue, what: &str) -> Result<Option<JsValue>> {
+    if is_absent(v) {
+        Ok(None)
+    } else if is_plain_object(v) {
+        Ok(Some(v.clone()))
+    } else {
+        Err(ChatError::invalid(format!("{what} must be an object")))
+    }
+}
+
+/// A required object argument.
+pub fn required_object(v: &JsValue, what: &str) -> Result<JsValue> {
+    optional_object(v, what)?.ok_or_else(|| ChatError::invalid(format!("{what} must be an object")))
+}
+
+/// An optional string property.
+pub fn opt_string(obj: &JsValue, key: &str) -> Result<Option<String>> {
+    let v = get(obj, key)?;
+    if is_absent(&v) {
+        return Ok(None);
+    }
+    v.as_string()
+        .map(Some)
+        .ok_or_else(|| ChatError::invalid(format!("{key} must be a string")))
+}
+
+/// An optional boolean property.
+pub fn opt_bool(obj: &JsValue, key: &str) -> Result<Option<bool>> {
+    let v = get(obj, key)?;
+    if is_absent(&v) {
+        return Ok(None);
+    }
+    v.as_bool()
+        .map(Some)
+        .ok_or_else(|| ChatError::invalid(format!("{key} must be a boolean")))
+}
+
+/// An optional finite number property.
+pub fn opt_number(obj: &JsValue, key: &str) -> Result<Option<f64>> {
+    let v = get(obj, key)?;
+    if is_absent(&v) {
+        return Ok(None);
+    }
+    match v.as_f64() {
+        Some(n) if n.is_finite() => Ok(Some(n)),
+        _ => Err(ChatError::invalid(format!("{key} must be a finite number"))),
+    }
+}
+
+/// A user id argument: missing or empty → `ID is required`; not a string or not a valid
+/// id → `INVALID_ARGUMENT`.
+pub fn id(v: &JsValue) -> Result<String> {
+    if is_absent(v) {
+        return Err(ChatError::IdRequired);
+    }
+    let id = v
+        .as_string()
+        .ok_or_else(|| ChatError::invalid("id must be a string"))?;
+    validate_id(&id)?;
+    Ok(id)
+}
+
+/// A JS value as a custom scalar (`null` only where `allow_null`).
+fn scalar(v: &JsValue) -> Option<Scalar> {
+    if let Some(s) = v.as_string() {
+        Some(Scalar::Str(s))
+    } else if let Some(n) = v.as_f64() {
+        Some(Scalar::Num(n))
+    } else if let Some(b) = v.as_bool() {
+        Some(Scalar::Bool(b))
+    } else if v.is_null() {
+        Some(Scalar::Null)
+    } else {
+        None
+    }
+}
+
+/// A custom object from JS (own enumerable string keys, in order).
+pub fn custom_from_js(v: &JsValue) -> Result<Custom> {
+    if !is_plain_object(v) {
+        return Err(ChatError::invalid(
+            "custom must be an object of strings, numbers and booleans",
+        ));
+    }
+    let entries = Object::entries(v.unchecked_ref());
+    let mut custom = Custom::default();
+    for entry in entries.iter() {
+        let key = Reflect::get_u32(&entry, 0)
+            .ok()
+            .and_then(|k| k.as_string())
+            .unwrap_or_default();
+        let value = Reflect::get_u32(&entry, 1).unwrap_or(JsValue::UNDEFINED);
+        let s = scalar(&value).ok_or_else(|| {
+            ChatError::invalid(format!(
+                "custom.{key} must be a string, number or boolean (arrays and objects are not supported)"
+            ))
+        })?;
+        custom.0.push((key, s));
+    }
+    Ok(custom)
+}
+
+/// A `UserFields`-without-id patch: absent/`undefined` keeps, `null` clears, a value sets.
+pub fn patch(v: &JsValue) -> Result<UserPatch> {
+    let data = required_object(v, "data")?;
+    let mut p = UserPatch::default();
+    for f in StrField::ALL {
+        let value = get(&data, f.name())?;
+        p.fields[f.idx()] = if value.is_undefined() {
+            Patch::Keep
+        } else if value.is_null() {
+            Patch::Clear
+        } else {
+            Patch::Set(value.as_string().ok_or_else(|| {
+                ChatError::invalid(format!("{} must be a string or null", f.name()))
+            })?)
+        };
+    }
+    let custom = get(&data, "custom")?;
+    p.custom = if custom.is_undefined() {
+        Patch::Keep
+    } else if custom.is_null() {
+        Patch::Clear
+    } else {
+        let c = custom_from_js(&custom)?;
+        validate_custom_input(&c)?;
+        Patch::Set(c)
+    };
+    Ok(p)
+}
+
+/// `{ soft?: boolean }` → `soft`.
+pub fn delete_options(v: &JsValue) -> Result<bool> {
+    match optional_object(v, "options")? {
+        Some(o) => Ok(opt_bool(&o, "soft")?.unwrap_or(false)),
+        None => Ok(false),
+    }
+}
+
+/// `getUsers` params → a list query.
+pub fn list_query(v: &JsValue) -> Result<ListQuery> {
+    let mut q = ListQuery::default();
+    let Some(params) = optional_object(v, "params")? else {
+        return Ok(q);
+    };
+    if let Some(f) = opt_string(&params, "filter")? {
+        if !f.trim().is_empty() {
+            q.filter = Some(Filter::parse(&f)?);
+        }
+    }
+    if let Some(limit) = opt_number(&params, "limit")? {
+        if limit.fract() != 0.0 || limit < 0.0 {
+            return Err(ChatError::invalid(format!(
+                "limit must be an integer between 0 and 100 (got {limit})"
+            )));
+        }
+        q.limit = check_limit(limit as usize)?;
+    }
+    if let Some(sort) = optional_object(&get(&params, "sort")?, "sort")? {
+        for entry in Object::entries(sort.unchecked_ref()).iter() {
+            let key = Reflect::get_u32(&entry, 0)
+                .ok()
+                .and_then(|k| k.as_string())
+                .unwrap_or_default();
+            let dir = Reflect::get_u32(&entry, 1).unwrap_or(JsValue::UNDEFINED);
+            let dir = if is_absent(&dir) {
+                "asc".to_string()
+            } else {
+                dir.as_string().ok_or_else(|| {
+                    ChatError::invalid(format!("sort.{key} must be \"asc\", \"desc\" or null"))
+                })?
+            };
+            q.sort.push(SortKey::parse(&format!("{key}:{dir}"))?);
+        }
+    }
+    if let Some(page) = optional_object(&get(&params, "page")?, "page")? {
+        q.start = opt_string(&page, "next")?.filter(|s| !s.is_empty());
+        q.end = opt_string(&page, "prev")?.filter(|s| !s.is_empty());
+    }
+    Ok(q)
+}
+
+/// A custom object as a frozen plain JS object.
+pub fn custom_to_js(c: &Custom) -> JsValue {
+    let obj = Object::new();
+    for (k, v) in &c.0 {
+        let value = match v {
+            Scalar::Str(s) => JsValue::from_str(s),
+            Scalar::Num(n) => JsValue::from_f64(*n),
+            Scalar::Bool(b) => JsValue::from_bool(*b),
+            Scalar::Null => JsValue::NULL,
+        };
+        let _ = Reflect::set(&obj, &JsValue::from_str(k), &value);
+    }
+    Object::freeze(&obj).into()
+}
+
+/// A user as a plain object with only the fields that are set (for `toJSON`).
+pub fn user_to_plain(u: &User) -> JsValue {
+    let obj = Object::new();
+    let set = |k: &str, v: &JsValue| {
+        let _ = Reflect::set(&obj, &JsValue::from_str(k), v);
+    };
+    set("id", &JsValue::from_str(&u.id));
+    for f in StrField::ALL {
+        if let Some(v) = u.get(f) {
+            set(f.name(), &JsValue::from_str(v));
+        }
+    }
+    if let Some(c) = &u.custom {
+        set("custom", &custom_to_js(c));
+    }
+    if !u.updated.is_empty() {
+        set("updated", &JsValue::from_str(&u.updated));
+    }
+    obj.into()
+}
+
+/// `custom.lastActiveTimestamp`, where the Chat SDK keeps it.
+pub fn last_active(u: &User) -> Option<f64> {
+    match u.custom.as_ref()?.get(LAST_ACTIVE_KEY)? {
+        Scalar::Num(n) => Some(*n),
+        Scalar::Str(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// The custom key that holds the last-active timestamp (as the PubNub Chat SDK uses).
+pub const LAST_ACTIVE_KEY: &str = "lastActiveTimestamp";
+
+/// A JS function argument.
+pub fn function(v: &JsValue, what: &str) -> Result<js_sys::Function> {
+    v.dyn_ref::<js_sys::Function>()
+        .cloned()
+        .ok_or_else(|| ChatError::invalid(format!("{what} must be a function")))
+}

@@ -1,0 +1,177 @@
+//! Reference-counted channel subscriptions and listener dispatch for one `Chat`.
+//!
+//! Backends deliver events into [`Subscriptions::queue`]; `Chat` drains the queue from a
+//! spawned task and, for each event, asks [`Subscriptions::dispatch`] what to deliver.
+//! Dispatch only computes: JS callbacks are called by the caller after the borrow ends.
+
+use ferrochat_core::{Event, EventKind, User};
+use js_sys::Function;
+use std::collections::{HashMap, VecDeque};
+
+/// Listener handle.
+pub type ListenerId = u32;
+
+/// What a listener wants and the state it keeps between events.
+pub enum Listener {
+    /// `user.streamUpdates(cb)`: the latest state of one user.
+    One(User),
+    /// `User.streamUpdatesOn(users, cb)`: the list in input order; deleted users leave it.
+    List(Vec<User>),
+    /// `user.onUpdated(cb)`: like `One`, but a hard delete ends it.
+    Updated(User),
+    /// `user.onDeleted(cb)`: called once with the user id on a hard or soft delete.
+    Deleted(String),
+}
+
+/// What to call back with.
+pub enum Payload {
+    /// One user.
+    User(User),
+    /// A list of users.
+    Users(Vec<User>),
+    /// A user id, and whether the delete was soft.
+    Deleted(String, bool),
+}
+
+struct Entry {
+    listener: Listener,
+    callback: Function,
+    channels: Vec<String>,
+}
+
+/// All the subscriptions of one Chat.
+#[derive(Default)]
+pub struct Subscriptions {
+    refcounts: HashMap<String, usize>,
+    listeners: HashMap<ListenerId, Entry>,
+    next_id: ListenerId,
+    /// Events waiting to be dispatched.
+    pub queue: VecDeque<Event>,
+    /// Whether a drain task is already scheduled.
+    pub scheduled: bool,
+}
+
+impl Subscriptions {
+    /// Adds a listener on `channels`; returns its id and the channels that went from zero
+    /// to one subscriber (the backend must subscribe to those).
+    pub fn add(
+        &mut self,
+        listener: Listener,
+        callback: Function,
+        channels: Vec<String>,
+    ) -> (ListenerId, Vec<String>) {
+        let mut fresh = Vec::new();
+        for ch in &channels {
+            let n = self.refcounts.entry(ch.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                fresh.push(ch.clone());
+            }
+        }
+        self.next_id = self.next_id.wrapping_add(1);
+        let id = self.next_id;
+        self.listeners.insert(
+            id,
+            Entry {
+                listener,
+                callback,
+                channels,
+            },
+        );
+        (id, fresh)
+    }
+
+    /// Holds `channel` without a listener (the Chat watching its own user); returns
+    /// whether the channel is new.
+    pub fn hold(&mut self, channel: &str) -> bool {
+        let n = self.refcounts.entry(channel.to_string()).or_insert(0);
+        *n += 1;
+        *n == 1
+    }
+
+    /// Removes a listener (unknown ids are ignored); returns the channels that no longer
+    /// have any subscriber.
+    pub fn remove(&mut self, id: ListenerId) -> Vec<String> {
+        let Some(entry) = self.listeners.remove(&id) else {
+            return Vec::new();
+        };
+        self.release(entry.channels)
+    }
+
+    fn release(&mut self, channels: Vec<String>) -> Vec<String> {
+        let mut gone = Vec::new();
+        for ch in channels {
+            if let Some(n) = self.refcounts.get_mut(&ch) {
+                *n -= 1;
+                if *n == 0 {
+                    self.refcounts.remove(&ch);
+                    gone.push(ch);
+                }
+            }
+        }
+        gone
+    }
+
+    /// Removes every listener; returns every channel.
+    pub fn clear(&mut self) -> Vec<String> {
+        self.listeners.clear();
+        self.queue.clear();
+        self.refcounts.drain().map(|(ch, _)| ch).collect()
+    }
+
+    /// Number of channels with at least one subscriber.
+    pub fn channel_count(&self) -> usize {
+        self.refcounts.len()
+    }
+
+    /// Updates listener state for `event` and returns the calls to make. Listeners that
+    /// are finished by the event (`onDeleted`, `onUpdated` after a delete) are removed;
+    /// channels left without subscribers are appended to `gone`.
+    pub fn dispatch(&mut self, event: &Event, gone: &mut Vec<String>) -> Vec<(Function, Payload)> {
+        let mut out = Vec::new();
+        let mut finished = Vec::new();
+        let id = event.user_id();
+        for (lid, entry) in self.listeners.iter_mut() {
+            if !entry.channels.iter().any(|c| c == &event.channel) {
+                continue;
+            }
+            let payload = match (&mut entry.listener, &event.kind) {
+                (Listener::One(u) | Listener::Updated(u), EventKind::Set(cs)) => {
+                    cs.merge_into(u).then(|| Payload::User(u.clone()))
+                }
+                (Listener::Updated(_), EventKind::Delete { .. }) => {
+                    finished.push(*lid);
+                    None
+                }
+                (Listener::One(_), EventKind::Delete { .. }) => None,
+                (Listener::List(users), EventKind::Set(cs)) => {
+                    let mut changed = false;
+                    for u in users.iter_mut().filter(|u| u.id == id) {
+                        changed |= cs.merge_into(u);
+                    }
+                    changed.then(|| Payload::Users(users.clone()))
+                }
+                (Listener::List(users), EventKind::Delete { .. }) => {
+                    let before = users.len();
+                    users.retain(|u| u.id != id);
+                    (users.len() != before).then(|| Payload::Users(users.clone()))
+                }
+                (Listener::Deleted(uid), EventKind::Delete { .. }) => {
+                    finished.push(*lid);
+                    Some(Payload::Deleted(uid.clone(), false))
+                }
+                (Listener::Deleted(uid), EventKind::Set(cs)) => {
+                    let soft = matches!(&cs.fields[ferrochat_core::StrField::Status.idx()], Some(Some(s)) if s == ferrochat_core::DELETED_STATUS);
+                    soft.then(|| Payload::Deleted(uid.clone(), true))
+                }
+            };
+            if let Some(p) = payload {
+                out.push((entry.callback.clone(), p));
+            }
+        }
+        for lid in finished {
+            gone.extend(self.remove(lid));
+        }
+        out
+    }
+}
