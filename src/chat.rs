@@ -44,6 +44,9 @@ const DEFAULT_ACTIVITY_INTERVAL_MS: f64 = 600_000.0;
 /// Smallest `storeUserActivityInterval` accepted.
 const MIN_ACTIVITY_INTERVAL_MS: f64 = 60_000.0;
 
+/// A running `setInterval`: its handle and the closure it calls.
+type Interval = (JsValue, Closure<dyn FnMut()>);
+
 /// The parsed `ChatConfig`.
 pub(crate) struct Config {
     pub user_id: String,
@@ -100,7 +103,7 @@ pub(crate) struct ChatInner {
     current: RefCell<ferrochat_core::User>,
     state: Cell<State>,
     /// The activity interval and the closure it calls (dropped when cleared).
-    timer: RefCell<Option<(JsValue, Closure<dyn FnMut()>)>>,
+    timer: RefCell<Option<Interval>>,
     status_listeners: RefCell<Vec<(ListenerId, Function)>>,
     next_status_id: Cell<ListenerId>,
 }
@@ -324,7 +327,7 @@ impl ChatInner {
             self.unsubscribe_all(gone);
             for (cb, payload) in calls {
                 let arg = match payload {
-                    Payload::User(u) => self.wrap(u),
+                    Payload::User(u) => self.wrap(*u),
                     Payload::Users(us) => us
                         .into_iter()
                         .map(|u| self.wrap(u))

@@ -26,7 +26,7 @@ pub enum Listener {
 /// What to call back with.
 pub enum Payload {
     /// One user.
-    User(User),
+    User(Box<User>),
     /// A list of users.
     Users(Vec<User>),
     /// A user id, and whether the delete was soft.
@@ -137,7 +137,7 @@ impl Subscriptions {
             }
             let payload = match (&mut entry.listener, &event.kind) {
                 (Listener::One(u) | Listener::Updated(u), EventKind::Set(cs)) => {
-                    cs.merge_into(u).then(|| Payload::User(u.clone()))
+                    cs.merge_into(u).then(|| Payload::User(Box::new(u.clone())))
                 }
                 (Listener::Updated(_), EventKind::Delete { .. }) => {
                     finished.push(*lid);

@@ -7,7 +7,7 @@ use std::fmt::{self, Write};
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
     /// Created or changed: the changeset of what changed.
-    Set(Changeset),
+    Set(Box<Changeset>),
     /// Hard-deleted.
     Delete {
         /// The user id.

@@ -131,7 +131,7 @@ mod tests {
 
     #[test]
     fn multi_key_with_nulls_first_and_id_tiebreak() {
-        let mut v = vec![
+        let mut v = [
             u("c", Some("Bo"), "2"),
             u("a", None, "3"),
             u("b", Some("Bo"), "1"),

@@ -121,7 +121,7 @@ impl MemoryStore {
             event: Some(Event {
                 channel: id.to_string(),
                 timetoken,
-                kind: EventKind::Set(cs),
+                kind: EventKind::Set(Box::new(cs)),
             }),
         })
     }

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The README's demo command: installs what the build needs, builds pkg/, runs the quickstart.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+node scripts/build.mjs
+(cd examples && npm install --no-audit --no-fund --loglevel=error)
+node examples/quickstart.mjs

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The README's test command: installs what it needs, then runs every test layer.
+# Every stage runs even if an earlier one failed; the exit code is non-zero if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+
+passed=0; failed=0; failures=()
+stage() {
+  local name="$1"; shift
+  printf '\n=== %s\n' "$name"
+  local start=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1)); printf '=== %s: ok (%ss)\n' "$name" $((SECONDS - start))
+  else
+    failed=$((failed + 1)); failures+=("$name"); printf '=== %s: FAILED (%ss)\n' "$name" $((SECONDS - start))
+  fi
+}
+
+npm_suite() { # dir: install from the lock file, then npm test
+  (cd "$1" && { [ -f package-lock.json ] && npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error; } && npm test)
+}
+
+# Install first: without the tools nothing else can run.
+bash scripts/setup.sh --browser || { echo "setup failed"; exit 1; }
+
+stage "rustfmt" cargo fmt --all -- --check
+stage "clippy (host: core, server, sdk)" cargo clippy --workspace --all-targets -- -D warnings
+stage "clippy (wasm32: sdk)" cargo clippy -p ferrochat --all-targets --target wasm32-unknown-unknown -- -D warnings
+stage "cargo test: ferrochat-core" cargo test -p ferrochat-core
+stage "build pkg/" node scripts/build.mjs
+stage "wasm-bindgen-test: Node" wasm-pack test --node -- -p ferrochat --test wasm_node
+stage "wasm-bindgen-test: headless Chromium" wasm-pack test --headless --chrome -- -p ferrochat --test wasm_browser
+for suite in tests/js tests/types tests/package; do
+  [ -f "$suite/package.json" ] && stage "JS: $suite" npm_suite "$suite"
+done
+stage "demo: examples/quickstart.mjs" bash -c '(cd examples && npm install --no-audit --no-fund --loglevel=error) && node examples/quickstart.mjs >/dev/null'
+[ -f scripts/test-server.sh ] && stage "ferrochat-server" bash scripts/test-server.sh
+
+printf '\n'
+[ "$failed" -gt 0 ] && printf 'failed stage: %s\n' "${failures[@]}"
+printf 'stages: %d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,171 @@
+// wasm-bindgen tests of the binding layer, shared by tests/wasm_node.rs (Node) and
+// tests/wasm_browser.rs (headless Chromium). Included, so no inner attributes here.
+use ferrochat::{convert, Chat, User};
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &(*k).into(), v).unwrap();
+    }
+    o.into()
+}
+
+fn prop(v: &JsValue, k: &str) -> JsValue {
+    Reflect::get(v, &k.into()).unwrap()
+}
+
+async fn ok(p: Promise) -> JsValue {
+    JsFuture::from(p).await.expect("promise rejected")
+}
+
+/// Awaits a rejection and returns its `code`, checking it is an `Error`.
+async fn code(p: Promise) -> String {
+    let e = JsFuture::from(p).await.expect_err("promise resolved");
+    assert!(e.is_instance_of::<js_sys::Error>(), "rejection is not an Error");
+    prop(&e, "code").as_string().expect("no code")
+}
+
+/// A Chat as the JS object JS code sees (methods are called through JS, as users do).
+async fn chat(user: &str) -> JsValue {
+    ok(Chat::init(obj(&[("userId", user.into())]))).await
+}
+
+async fn call(target: &JsValue, method: &str, args: &[JsValue]) -> JsValue {
+    let f: Function = prop(target, method).dyn_into().unwrap();
+    let r = f.apply(target, &args.iter().collect::<Array>()).unwrap();
+    ok(r.dyn_into::<Promise>().unwrap()).await
+}
+
+async fn call_err(target: &JsValue, method: &str, args: &[JsValue]) -> String {
+    let f: Function = prop(target, method).dyn_into().unwrap();
+    let r = f.apply(target, &args.iter().collect::<Array>()).expect("threw synchronously");
+    code(r.dyn_into::<Promise>().unwrap()).await
+}
+
+#[wasm_bindgen_test]
+async fn init_creates_the_current_user() {
+    let c = chat("wasm-init").await;
+    let me = prop(&c, "currentUser");
+    assert_eq!(prop(&me, "id").as_string().unwrap(), "wasm-init");
+    assert_eq!(prop(&me, "name").as_string().unwrap(), "wasm-init");
+    assert!(prop(&me, "updated").as_string().unwrap().ends_with('Z'));
+    assert_eq!(code(Chat::init(obj(&[]))).await, "ID_REQUIRED");
+    assert_eq!(code(Chat::init(JsValue::from(5))).await, "INVALID_ARGUMENT");
+}
+
+#[wasm_bindgen_test]
+async fn create_update_delete_round_trip() {
+    let c = chat("wasm-crud").await;
+    let data = obj(&[("name", "Ann".into()), ("custom", obj(&[("n", 1.into())]))]);
+    let u = call(&c, "createUser", &["wasm-ann".into(), data.clone()]).await;
+    assert_eq!(prop(&u, "name").as_string().unwrap(), "Ann");
+    assert_eq!(call_err(&c, "createUser", &["wasm-ann".into(), data]).await, "USER_EXISTS");
+    let u2 = call(&u, "update", &[obj(&[("email", "a@x.io".into()), ("name", JsValue::UNDEFINED)])]).await;
+    assert_eq!(prop(&u2, "email").as_string().unwrap(), "a@x.io");
+    assert_eq!(prop(&u2, "name").as_string().unwrap(), "Ann");
+    assert!(prop(&u, "email").is_undefined(), "snapshots are immutable");
+    let soft = call(&c, "deleteUser", &["wasm-ann".into(), obj(&[("soft", true.into())])]).await;
+    assert_eq!(prop(&soft, "status").as_string().unwrap(), "deleted");
+    assert_eq!(call(&c, "deleteUser", &["wasm-ann".into()]).await, JsValue::TRUE);
+    assert_eq!(call(&c, "deleteUser", &["wasm-ann".into()]).await, JsValue::TRUE);
+    assert!(call(&c, "getUser", &["wasm-ann".into()]).await.is_null());
+    assert_eq!(call_err(&c, "updateUser", &["wasm-ann".into(), obj(&[])]).await, "USER_NOT_FOUND");
+}
+
+#[wasm_bindgen_test]
+async fn wrong_types_reject_and_never_poison_the_module() {
+    let c = chat("wasm-fuzz").await;
+    let values = [
+        JsValue::UNDEFINED,
+        JsValue::NULL,
+        JsValue::from(1.5),
+        JsValue::from(f64::NAN),
+        JsValue::from(true),
+        Array::new().into(),
+        obj(&[("name", 5.into())]),
+        obj(&[("custom", obj(&[("deep", obj(&[]))]))]),
+        obj(&[("custom", Array::of1(&1.into()).into())]),
+        "x".repeat(100).into(),
+        Function::new_no_args("return 1").into(),
+    ];
+    for v in &values {
+        for method in ["getUser", "createUser", "updateUser", "deleteUser"] {
+            let f: Function = prop(&c, method).dyn_into().unwrap();
+            let r = f.call2(&c, &"wasm-fuzz-target".into(), v).expect("threw synchronously");
+            if let Err(e) = JsFuture::from(r.dyn_into::<Promise>().unwrap()).await {
+                assert!(prop(&e, "code").is_string(), "{method}: rejection without code");
+            }
+        }
+        let f: Function = prop(&c, "getUsers").dyn_into().unwrap();
+        let r = f.call1(&c, v).unwrap();
+        if let Err(e) = JsFuture::from(r.dyn_into::<Promise>().unwrap()).await {
+            assert_eq!(prop(&e, "code").as_string().unwrap(), "INVALID_ARGUMENT");
+        }
+    }
+    // Still alive.
+    assert!(call(&c, "getUser", &["wasm-fuzz".into()]).await.is_object());
+}
+
+#[wasm_bindgen_test]
+async fn stream_updates_delivers_merged_state_from_another_chat() {
+    let a = chat("wasm-stream-a").await;
+    let b = chat("wasm-stream-b").await;
+    let target = call(&a, "createUser", &["wasm-target".into(), obj(&[("name", "T".into()), ("email", "t@x.io".into())])]).await;
+    let seen = Array::new();
+    let sink = seen.clone();
+    let cb = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |u: JsValue| {
+        sink.push(&u);
+    });
+    let stop: Function = prop(&target, "streamUpdates")
+        .dyn_into::<Function>()
+        .unwrap()
+        .call1(&target, cb.as_ref())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    call(&b, "updateUser", &["wasm-target".into(), obj(&[("name", "T2".into())])]).await;
+    // Events are delivered from a clean stack (a spawned task): yield once.
+    ok(Promise::resolve(&JsValue::NULL)).await;
+    ok(Promise::resolve(&JsValue::NULL)).await;
+    assert_eq!(seen.length(), 1);
+    let got = seen.get(0);
+    assert_eq!(prop(&got, "name").as_string().unwrap(), "T2");
+    assert_eq!(prop(&got, "email").as_string().unwrap(), "t@x.io", "changesets merge");
+    stop.call0(&JsValue::NULL).unwrap();
+    stop.call0(&JsValue::NULL).unwrap();
+    call(&b, "updateUser", &["wasm-target".into(), obj(&[("name", "T3".into())])]).await;
+    ok(Promise::resolve(&JsValue::NULL)).await;
+    assert_eq!(seen.length(), 1, "no delivery after unsubscribe");
+}
+
+#[wasm_bindgen_test]
+fn stream_updates_on_empty_list_throws_synchronously() {
+    let e = User::stream_updates_on(Array::new().into(), Function::new_no_args("").into()).unwrap_err();
+    assert_eq!(prop(&e, "code").as_string().unwrap(), "EMPTY_USER_LIST");
+    assert_eq!(prop(&e, "message").as_string().unwrap(), "Cannot stream user updates on an empty list");
+    let e = User::stream_updates_on(Array::of1(&1.into()).into(), Function::new_no_args("").into()).unwrap_err();
+    assert_eq!(prop(&e, "code").as_string().unwrap(), "INVALID_ARGUMENT");
+}
+
+#[wasm_bindgen_test]
+fn conversions_follow_one_policy() {
+    assert_eq!(convert::id(&JsValue::UNDEFINED).unwrap_err().code(), "ID_REQUIRED");
+    assert_eq!(convert::id(&"".into()).unwrap_err().code(), "ID_REQUIRED");
+    assert_eq!(convert::id(&7.into()).unwrap_err().code(), "INVALID_ARGUMENT");
+    let p = convert::patch(&obj(&[("name", JsValue::NULL), ("email", "e".into())])).unwrap();
+    assert_eq!(p.fields[0], ferrochat_core::Patch::Clear);
+    assert!(convert::patch(&obj(&[("custom", obj(&[("k", JsValue::NULL)]))])).is_err());
+    let q = convert::list_query(&obj(&[
+        ("limit", 5.into()),
+        ("sort", obj(&[("name", "desc".into()), ("updated", JsValue::NULL)])),
+    ]))
+    .unwrap();
+    assert_eq!((q.limit, q.sort.len(), q.sort[0].desc, q.sort[1].desc), (5, 2, true, false));
+    for bad in [obj(&[("limit", 101.into())]), obj(&[("limit", 1.5.into())]), obj(&[("sort", obj(&[("name", "up".into())]))])] {
+        assert_eq!(convert::list_query(&bad).unwrap_err().code(), "INVALID_ARGUMENT");
+    }
+}
