@@ -76,9 +76,9 @@ impl Config {
         let activity_interval_ms = convert::opt_number(&c, "storeUserActivityInterval")?
             .unwrap_or(DEFAULT_ACTIVITY_INTERVAL_MS);
         if activity_interval_ms < MIN_ACTIVITY_INTERVAL_MS {
-            return Err(ChatError::invalid(format!(
-                "storeUserActivityInterval must be at least {MIN_ACTIVITY_INTERVAL_MS} ms"
-            )));
+            return Err(ChatError::invalid(
+                "storeUserActivityInterval must be at least 60000 ms",
+            ));
         }
         Ok(Config {
             user_id,

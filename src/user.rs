@@ -210,9 +210,8 @@ impl User {
             list.push(user.data);
         }
         let chat = chat.ok_or_else(|| fail(ChatError::EmptyUserList))?;
-        let mut channels: Vec<String> = list.iter().map(|u| u.id.clone()).collect();
-        channels.sort_unstable();
-        channels.dedup();
+        // Duplicates are fine: channel subscriptions are reference-counted.
+        let channels: Vec<String> = list.iter().map(|u| u.id.clone()).collect();
         chat.listen(Listener::List(list), cb, channels)
             .map_err(fail)
     }

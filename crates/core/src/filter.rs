@@ -208,6 +208,64 @@ fn like(text: &str, pattern: &[PatternPart]) -> bool {
         .all(|part| *part == PatternPart::Any)
 }
 
+/// Parses `-?digits(.digits)?([eE][+-]?digits)?` without `str::parse::<f64>` (whose tables
+/// would add ~25 KB to the wasm). Exact (correctly rounded) whenever the digits fit in 2^53
+/// and the decimal exponent is within ±22 (Clinger's fast path): every literal people
+/// write in a filter; beyond that, within an ulp or two.
+pub fn parse_decimal(text: &str) -> Option<f64> {
+    let (neg, rest) = match text.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, text),
+    };
+    let (mantissa_part, exp_part) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    let (int, frac) = match mantissa_part.split_once('.') {
+        Some((_, "")) => return None,
+        Some(parts) => parts,
+        None => (mantissa_part, ""),
+    };
+    if int.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut exp: i64 = match exp_part {
+        None => 0,
+        Some(e) => {
+            let (sign, digits) = match e.as_bytes().first()? {
+                b'-' => (-1, &e[1..]),
+                b'+' => (1, &e[1..]),
+                _ => (1, e),
+            };
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            sign * digits.get(..digits.len().min(6))?.parse::<i64>().ok()?
+        }
+    };
+    let mut mantissa: u64 = 0;
+    for b in int.bytes().chain(frac.bytes()) {
+        match mantissa
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(u64::from(b - b'0')))
+        {
+            Some(m) if m < (1 << 53) => mantissa = m,
+            // Too many significant digits: drop the rest, keep the magnitude.
+            _ => exp += 1,
+        }
+    }
+    exp -= frac.len() as i64;
+    let m = mantissa as f64;
+    let value = if (0..=22).contains(&exp) {
+        m * 10f64.powi(exp as i32)
+    } else if (-22..0).contains(&exp) {
+        m / 10f64.powi(-exp as i32)
+    } else {
+        m * 10f64.powi(exp.clamp(-400, 400) as i32)
+    };
+    Some(if neg { -value } else { value })
+}
+
 struct Parser {
     chars: Vec<char>,
     pos: usize,
@@ -468,8 +526,8 @@ impl Parser {
             ok = digits(self);
         }
         let text: String = self.chars[start..self.pos].iter().collect();
-        match text.parse::<f64>() {
-            Ok(n) if ok && n.is_finite() => Ok(Value::Num(n)),
+        match parse_decimal(&text) {
+            Some(n) if ok && n.is_finite() => Ok(Value::Num(n)),
             _ => {
                 self.pos = start;
                 Err(self.error(&format!("malformed number '{text}'")))
@@ -664,6 +722,41 @@ mod tests {
             ")".repeat(60)
         );
         assert!(m(&ok));
+    }
+
+    #[test]
+    fn decimal_literals_match_std_parsing() {
+        for t in [
+            "0",
+            "-0",
+            "1",
+            "42",
+            "-42",
+            "3.14159",
+            "0.1",
+            "0.3",
+            "-2.5",
+            "6.022e23",
+            "1e-7",
+            "4.2e1",
+            "-0.5e0",
+            "9007199254740991",
+            "123456789.123456789",
+            "1E5",
+            "1e+2",
+            "2.5e-3",
+        ] {
+            let want: f64 = t.parse().unwrap();
+            let got = parse_decimal(t).unwrap();
+            let close = (got - want).abs() <= want.abs() * 4.0 * f64::EPSILON;
+            assert!(close, "{t}: {got} vs {want}");
+            if !t.contains(['e', 'E']) && t.len() < 16 {
+                assert_eq!(got.to_bits(), want.to_bits(), "{t} must be exact");
+            }
+        }
+        for bad in ["", "-", ".5", "1.", "1e", "e5", "1x", "--1"] {
+            assert!(parse_decimal(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

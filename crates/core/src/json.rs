@@ -26,12 +26,42 @@ pub fn write_str(out: &mut impl Write, s: &str) -> fmt::Result {
 /// Writes a finite number the way JS `JSON.stringify` would for ordinary values
 /// (integers without a fraction). Non-finite numbers become `null`.
 pub fn write_number(out: &mut (impl Write + ?Sized), n: f64) -> fmt::Result {
+    Exact::write(out, n)
+}
+
+/// How numbers are written. A type parameter, so code that never needs exact float
+/// text (the wasm side) never links float formatting (~20 KB of wasm).
+pub trait NumberFormat {
+    /// Writes `n`.
+    fn write<W: Write + ?Sized>(out: &mut W, n: f64) -> fmt::Result;
+}
+
+/// Numbers as JSON text (the wire).
+pub struct Exact;
+
+/// Integers exactly; other numbers as 24 characters of their bits: at least as long as
+/// any JS number's JSON text (for size limits), and unique per value (for eTags).
+pub struct Measure;
+
+fn write_integral<W: Write + ?Sized>(out: &mut W, n: f64) -> Option<fmt::Result> {
     if !n.is_finite() {
-        out.write_str("null")
+        Some(out.write_str("null"))
     } else if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
-        write!(out, "{}", n as i64)
+        Some(write!(out, "{}", n as i64))
     } else {
-        write!(out, "{n}")
+        None
+    }
+}
+
+impl NumberFormat for Exact {
+    fn write<W: Write + ?Sized>(out: &mut W, n: f64) -> fmt::Result {
+        write_integral(out, n).unwrap_or_else(|| write!(out, "{n}"))
+    }
+}
+
+impl NumberFormat for Measure {
+    fn write<W: Write + ?Sized>(out: &mut W, n: f64) -> fmt::Result {
+        write_integral(out, n).unwrap_or_else(|| write!(out, "{:024x}", n.to_bits()))
     }
 }
 
@@ -44,6 +74,10 @@ fn write_opt_str(out: &mut impl Write, v: Option<&str>) -> fmt::Result {
 
 /// Writes a custom object.
 pub fn write_custom(out: &mut impl Write, custom: &Custom) -> fmt::Result {
+    write_custom_as::<Exact>(out, custom)
+}
+
+fn write_custom_as<N: NumberFormat>(out: &mut impl Write, custom: &Custom) -> fmt::Result {
     out.write_char('{')?;
     for (i, (k, v)) in custom.0.iter().enumerate() {
         if i > 0 {
@@ -53,7 +87,7 @@ pub fn write_custom(out: &mut impl Write, custom: &Custom) -> fmt::Result {
         out.write_char(':')?;
         match v {
             Scalar::Str(s) => write_str(out, s)?,
-            Scalar::Num(n) => write_number(out, *n)?,
+            Scalar::Num(n) => N::write(out, *n)?,
             Scalar::Bool(b) => write!(out, "{b}")?,
             Scalar::Null => out.write_str("null")?,
         }
@@ -74,6 +108,15 @@ pub fn write_key(out: &mut impl Write, key: &str, first: bool) -> fmt::Result {
 /// email, type, status, [custom,] updated, eTag`, unset fields as explicit `null`.
 /// `custom` is written only when `include_custom` (as the service does).
 pub fn write_user(out: &mut impl Write, user: &User, include_custom: bool) -> fmt::Result {
+    write_user_as::<Exact>(out, user, include_custom)
+}
+
+/// [`write_user`] with a chosen number format.
+pub fn write_user_as<N: NumberFormat>(
+    out: &mut impl Write,
+    user: &User,
+    include_custom: bool,
+) -> fmt::Result {
     out.write_char('{')?;
     write_key(out, "id", true)?;
     write_str(out, &user.id)?;
@@ -84,7 +127,7 @@ pub fn write_user(out: &mut impl Write, user: &User, include_custom: bool) -> fm
     if include_custom {
         write_key(out, "custom", false)?;
         match &user.custom {
-            Some(c) => write_custom(out, c)?,
+            Some(c) => write_custom_as::<N>(out, c)?,
             None => out.write_str("null")?,
         }
     }

@@ -83,7 +83,9 @@ impl UserPatch {
 /// Gives a changed record and its changeset their new version stamps.
 pub fn stamp(user: &mut User, cs: &mut Changeset, ticks: u64) {
     user.updated = crate::time::rfc3339_micros(ticks);
-    user.etag = crate::time::etag(&crate::json::user_to_json(user, true), ticks);
+    let mut content = String::with_capacity(128);
+    let _ = crate::json::write_user_as::<crate::json::Measure>(&mut content, user, true);
+    user.etag = crate::time::etag(&content, ticks);
     cs.updated = user.updated.clone();
     cs.etag = user.etag.clone();
 }

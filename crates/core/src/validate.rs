@@ -1,7 +1,7 @@
 //! Input rules for ids and fields (design.md "Behaviour", protocol.md section 3).
 
 use crate::error::{ChatError, Result};
-use crate::json::{write_user, ByteCounter};
+use crate::json::{write_user_as, ByteCounter, Measure};
 use crate::model::{Custom, Scalar, StrField, User};
 
 /// Longest id, in characters.
@@ -85,7 +85,7 @@ pub fn validate_record(user: &User) -> Result<()> {
         }
     }
     let mut counter = ByteCounter::default();
-    let _ = write_user(&mut counter, user, true);
+    let _ = write_user_as::<Measure>(&mut counter, user, true);
     if counter.0 > MAX_RECORD_BYTES {
         return Err(ChatError::invalid(format!(
             "user record must be at most 32 KiB (got {} bytes)",
