@@ -2,10 +2,13 @@
 //! operations both `Chat` and `User` methods call.
 
 use crate::backend::embedded::Embedded;
+use crate::backend::http::HttpConfig;
+use crate::backend::network::{Network, NetworkConfig};
 use crate::backend::{Backend, EventSink};
 use crate::convert::{self, LAST_ACTIVE_KEY};
 use crate::error::to_js;
 use crate::subscriptions::{Listener, ListenerId, Payload, Subscriptions};
+use crate::timer::{clear_interval, set_interval};
 use crate::user::User;
 use ferrochat_core::model::{Scalar, StrField};
 use ferrochat_core::patch::{Patch, UserPatch};
@@ -21,10 +24,6 @@ use wasm_bindgen_futures::{future_to_promise, spawn_local};
 extern "C" {
     #[wasm_bindgen(js_namespace = console, js_name = error)]
     fn console_error(msg: &str, err: &JsValue);
-    #[wasm_bindgen(js_name = setInterval)]
-    fn set_interval(f: &Function, ms: f64) -> JsValue;
-    #[wasm_bindgen(js_name = clearInterval)]
-    fn clear_interval(id: &JsValue);
 }
 
 /// Runs `fut` as a Promise, mapping errors to JS `Error`s with a `code`.
@@ -52,27 +51,44 @@ pub(crate) struct Config {
     pub user_id: String,
     pub store_activity: bool,
     pub activity_interval_ms: f64,
+    /// Set when `subscribeKey` is given: the PubNub-protocol backend.
+    network: Option<NetworkConfig>,
 }
+
+/// The PubNub network's origin.
+const DEFAULT_ORIGIN: &str = "ps.pndsn.com";
 
 impl Config {
     fn from_js(v: &JsValue) -> Result<Config> {
         let c = convert::required_object(v, "config")?;
         let user_id = convert::id(&convert::get(&c, "userId")?)?;
-        for key in [
-            "publishKey",
-            "subscribeKey",
-            "secretKey",
-            "authKey",
-            "origin",
-        ] {
-            convert::opt_string(&c, key)?;
-        }
-        convert::opt_bool(&c, "ssl")?;
-        if convert::opt_string(&c, "subscribeKey")?.is_some() {
-            return Err(ChatError::invalid(
-                "subscribeKey: the network backend is not available in this build yet; omit subscribeKey to use the embedded store",
-            ));
-        }
+        let text = |key: &str| convert::opt_string(&c, key).map(|v| v.filter(|s| !s.is_empty()));
+        let (publish_key, secret_key, auth_key, origin) = (
+            text("publishKey")?,
+            text("secretKey")?,
+            text("authKey")?,
+            text("origin")?,
+        );
+        let ssl = convert::opt_bool(&c, "ssl")?.unwrap_or(true);
+        let network = text("subscribeKey")?.map(|subscribe_key| {
+            let origin = origin.unwrap_or_else(|| DEFAULT_ORIGIN.to_string());
+            let origin = origin.trim_end_matches('/');
+            let base = if origin.starts_with("http://") || origin.starts_with("https://") {
+                origin.to_string()
+            } else {
+                format!("{}://{origin}", if ssl { "https" } else { "http" })
+            };
+            NetworkConfig {
+                http: HttpConfig {
+                    base,
+                    publish_key: publish_key.unwrap_or_default(),
+                    user_id: user_id.clone(),
+                    auth_key,
+                    secret_key,
+                },
+                subscribe_key,
+            }
+        });
         let activity_interval_ms = convert::opt_number(&c, "storeUserActivityInterval")?
             .unwrap_or(DEFAULT_ACTIVITY_INTERVAL_MS);
         if activity_interval_ms < MIN_ACTIVITY_INTERVAL_MS {
@@ -84,6 +100,7 @@ impl Config {
             user_id,
             store_activity: convert::opt_bool(&c, "storeUserActivityTimestamps")?.unwrap_or(false),
             activity_interval_ms,
+            network,
         })
     }
 }
@@ -106,6 +123,8 @@ pub(crate) struct ChatInner {
     timer: RefCell<Option<Interval>>,
     status_listeners: RefCell<Vec<(ListenerId, Function)>>,
     next_status_id: Cell<ListenerId>,
+    /// Whether this Chat subscribes to its own user's channel.
+    watching_self: Cell<bool>,
 }
 
 /// Queues an event for `chat` and schedules a drain from a clean stack.
@@ -127,14 +146,19 @@ fn on_event(chat: &Weak<ChatInner>, event: Event) {
 }
 
 impl ChatInner {
-    fn new(config: Config) -> Rc<ChatInner> {
+    fn new(mut config: Config) -> Rc<ChatInner> {
         Rc::new_cyclic(|me: &Weak<ChatInner>| {
             let me = me.clone();
             let sink: EventSink = Rc::new(move |ev| on_event(&me, ev));
+            let backend: Box<dyn Backend> = match config.network.take() {
+                Some(net) => Box::new(Network::new(net, sink)),
+                None => Box::new(Embedded::new(sink)),
+            };
             ChatInner {
                 current: RefCell::new(ferrochat_core::User::new(config.user_id.clone())),
                 config,
-                backend: Box::new(Embedded::new(sink)),
+                backend,
+                watching_self: Cell::new(false),
                 subs: RefCell::default(),
                 state: Cell::new(State::Active),
                 timer: RefCell::default(),
@@ -178,9 +202,10 @@ impl ChatInner {
             return Err(ChatError::UserDeleted(id));
         }
         *self.current.borrow_mut() = user;
-        // Watch our own channel: `currentUser` stays fresh and a deletion ends this Chat.
-        if self.subs.borrow_mut().hold(&id) {
-            self.backend.subscribe(&id);
+        // On the embedded store watching costs nothing; over the network it would hold a
+        // connection open, so it starts with the first stream or status listener.
+        if !self.backend.keeps_alive() {
+            self.watch_self_channel();
         }
         if self.config.store_activity {
             self.store_activity().await?;
@@ -215,6 +240,14 @@ impl ChatInner {
         self.set(self.config.user_id.clone(), patch, SetMode::Update)
             .await?;
         Ok(())
+    }
+
+    /// Subscribes to our own user's channel (once): `currentUser` stays fresh and a
+    /// deletion of the signed-in user ends this Chat.
+    fn watch_self_channel(&self) {
+        if !self.watching_self.replace(true) && self.subs.borrow_mut().hold(&self.config.user_id) {
+            self.backend.subscribe(&self.config.user_id);
+        }
     }
 
     fn stop_timer(&self) {
@@ -298,6 +331,7 @@ impl ChatInner {
         channels: Vec<String>,
     ) -> Result<JsValue> {
         self.check()?;
+        self.watch_self_channel();
         let (id, fresh) = self.subs.borrow_mut().add(listener, callback, channels);
         self.subscribe_all(fresh);
         let weak = Rc::downgrade(self);
@@ -500,9 +534,9 @@ impl Chat {
     ) -> Promise {
         let chat = self.inner.clone();
         promise(async move {
-            let query = convert::list_query(&params)?;
+            let (query, filter) = convert::list_query(&params)?;
             chat.check()?;
-            let page = chat.backend.list_users(query).await?;
+            let page = chat.backend.list_users(query, filter).await?;
             let out = Object::new();
             let users: Array = page.users.into_iter().map(|u| chat.wrap(u)).collect();
             let cursors = Object::new();
@@ -531,6 +565,7 @@ impl Chat {
         let id = self.inner.next_status_id.get().wrapping_add(1);
         self.inner.next_status_id.set(id);
         self.inner.status_listeners.borrow_mut().push((id, f));
+        self.inner.watch_self_channel();
         let weak = Rc::downgrade(&self.inner);
         let stop = Closure::<dyn FnMut()>::new(move || {
             if let Some(chat) = weak.upgrade() {

@@ -5,9 +5,9 @@
 
 use ferrochat_core::model::{Custom, Scalar, StrField, User};
 use ferrochat_core::page::{check_limit, ListQuery};
-use ferrochat_core::patch::{Patch, UserPatch};
+use ferrochat_core::patch::{Changeset, Patch, UserPatch};
 use ferrochat_core::validate::{validate_custom_input, validate_id};
-use ferrochat_core::{ChatError, Filter, Result, SortKey};
+use ferrochat_core::{ChatError, Event, EventKind, Filter, Result, SortKey};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -166,16 +166,15 @@ pub fn delete_options(v: &JsValue) -> Result<bool> {
     }
 }
 
-/// `getUsers` params → a list query.
-pub fn list_query(v: &JsValue) -> Result<ListQuery> {
+/// `getUsers` params → a list query, plus the filter text it was parsed from.
+pub fn list_query(v: &JsValue) -> Result<(ListQuery, Option<String>)> {
     let mut q = ListQuery::default();
     let Some(params) = optional_object(v, "params")? else {
-        return Ok(q);
+        return Ok((q, None));
     };
-    if let Some(f) = opt_string(&params, "filter")? {
-        if !f.trim().is_empty() {
-            q.filter = Some(Filter::parse(&f)?);
-        }
+    let filter = opt_string(&params, "filter")?.filter(|f| !f.trim().is_empty());
+    if let Some(f) = &filter {
+        q.filter = Some(Filter::parse(f)?);
     }
     if let Some(limit) = opt_number(&params, "limit")? {
         // (No float formatting here: it would link ~15 KB of wasm.)
@@ -207,7 +206,114 @@ pub fn list_query(v: &JsValue) -> Result<ListQuery> {
         q.start = opt_string(&page, "next")?.filter(|s| !s.is_empty());
         q.end = opt_string(&page, "prev")?.filter(|s| !s.is_empty());
     }
-    Ok(q)
+    Ok((q, filter))
+}
+
+fn has(obj: &JsValue, key: &str) -> bool {
+    Reflect::has(obj, &JsValue::from_str(key)).unwrap_or(false)
+}
+
+fn wire_str(obj: &JsValue, key: &str) -> Result<Option<String>> {
+    let v = get(obj, key)?;
+    if is_absent(&v) {
+        return Ok(None);
+    }
+    v.as_string()
+        .map(Some)
+        .ok_or_else(|| ChatError::MalformedResponse(format!("'{key}' is not a string")))
+}
+
+fn wire_custom(v: &JsValue) -> Result<Option<Custom>> {
+    if is_absent(v) {
+        return Ok(None);
+    }
+    custom_from_js(v)
+        .map(Some)
+        .map_err(|e| ChatError::MalformedResponse(e.to_string()))
+}
+
+/// A user object as the server sends it (`{id, name, …, custom, updated, eTag}`).
+pub fn user_from_wire(v: &JsValue) -> Result<User> {
+    if !is_plain_object(v) {
+        return Err(ChatError::MalformedResponse("user is not an object".into()));
+    }
+    let id =
+        wire_str(v, "id")?.ok_or_else(|| ChatError::MalformedResponse("user without id".into()))?;
+    let mut u = User::new(id);
+    for f in StrField::ALL {
+        u.set(f, wire_str(v, f.name())?);
+    }
+    u.custom = wire_custom(&get(v, "custom")?)?;
+    u.updated = wire_str(v, "updated")?.unwrap_or_default();
+    u.etag = wire_str(v, "eTag")?.unwrap_or_default();
+    Ok(u)
+}
+
+/// An App Context event envelope (`e: 2`, `type: "uuid"`) from a subscribe response.
+/// Anything else (messages, presence, other object types, malformed data) is `None`.
+pub fn event_from_wire(envelope: &JsValue) -> Option<Event> {
+    let d = get(envelope, "d").ok()?;
+    if get(envelope, "e").ok()?.as_f64() != Some(2.0)
+        || get(&d, "source").ok()?.as_string().as_deref() != Some("objects")
+        || get(&d, "type").ok()?.as_string().as_deref() != Some("uuid")
+    {
+        return None;
+    }
+    let channel = get(envelope, "c").ok()?.as_string()?;
+    let timetoken = get(&get(envelope, "p").ok()?, "t")
+        .ok()?
+        .as_string()
+        .and_then(|t| ferrochat_core::wire::parse_timetoken(&t))?;
+    let data = get(&d, "data").ok()?;
+    let id = wire_str(&data, "id").ok()??;
+    let kind = match get(&d, "event").ok()?.as_string()?.as_str() {
+        "delete" => EventKind::Delete { id },
+        "set" => {
+            let mut cs = Changeset::new(&id);
+            for f in StrField::ALL {
+                if has(&data, f.name()) {
+                    cs.fields[f.idx()] = Some(wire_str(&data, f.name()).ok()?);
+                }
+            }
+            if has(&data, "custom") {
+                cs.custom = Some(wire_custom(&get(&data, "custom").ok()?).ok()?);
+            }
+            cs.updated = wire_str(&data, "updated").ok()?.unwrap_or_default();
+            cs.etag = wire_str(&data, "eTag").ok()?.unwrap_or_default();
+            EventKind::Set(Box::new(cs))
+        }
+        _ => return None,
+    };
+    Some(Event {
+        channel,
+        timetoken,
+        kind,
+    })
+}
+
+/// A patch as the JSON body of a PATCH: set fields as values, cleared ones as `null`
+/// (JS `JSON.stringify` writes the numbers, so the wasm never formats floats).
+pub fn patch_to_json(p: &UserPatch) -> String {
+    let obj = Object::new();
+    let put = |k: &str, v: &JsValue| {
+        let _ = Reflect::set(&obj, &JsValue::from_str(k), v);
+    };
+    for f in StrField::ALL {
+        match &p.fields[f.idx()] {
+            Patch::Keep => {}
+            Patch::Clear => put(f.name(), &JsValue::NULL),
+            Patch::Set(s) => put(f.name(), &JsValue::from_str(s)),
+        }
+    }
+    match &p.custom {
+        Patch::Keep => {}
+        Patch::Clear => put("custom", &JsValue::NULL),
+        Patch::Set(c) => put("custom", &custom_to_js(c)),
+    }
+    js_sys::JSON::stringify(&obj)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| "{}".to_string())
 }
 
 /// A custom object as a frozen plain JS object.

@@ -11,6 +11,7 @@ mod chat;
 pub mod convert;
 pub mod error;
 pub mod subscriptions;
+mod timer;
 mod user;
 
 pub use chat::Chat;

@@ -96,7 +96,7 @@ impl Backend for Embedded {
         }))
     }
 
-    fn list_users(&self, query: ListQuery) -> BoxFuture<Result<ListPage>> {
+    fn list_users(&self, query: ListQuery, _filter: Option<String>) -> BoxFuture<Result<ListPage>> {
         ready(self.hub.store.borrow().list(&query))
     }
 

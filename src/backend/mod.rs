@@ -7,6 +7,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 pub mod embedded;
+pub mod http;
+pub mod network;
 
 /// A boxed, single-threaded future (wasm has one thread).
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
@@ -24,13 +26,19 @@ pub trait Backend {
     fn set_user(&self, id: String, patch: UserPatch, mode: SetMode) -> BoxFuture<Result<User>>;
     /// Removes user `id`; resolves whether it existed (deleting nothing is not an error).
     fn remove_user(&self, id: String) -> BoxFuture<Result<bool>>;
-    /// One page of users.
-    fn list_users(&self, query: ListQuery) -> BoxFuture<Result<ListPage>>;
+    /// One page of users. `filter` is the filter text `query.filter` was parsed from
+    /// (the network backend sends the text; the embedded store runs the parsed form).
+    fn list_users(&self, query: ListQuery, filter: Option<String>) -> BoxFuture<Result<ListPage>>;
     /// Starts delivering events of `channel` to the sink (reference counting is the
     /// caller's job: this is called once per channel).
     fn subscribe(&self, channel: &str);
     /// Stops delivering events of `channel`.
     fn unsubscribe(&self, channel: &str);
+    /// Whether a subscription holds a live connection (then the Chat watches its own
+    /// user only while something else is subscribed, so idle Node scripts can exit).
+    fn keeps_alive(&self) -> bool {
+        false
+    }
     /// Releases everything (connections, timers). Idempotent.
     fn destroy(&self);
 }

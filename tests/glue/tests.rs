@@ -159,7 +159,7 @@ fn conversions_follow_one_policy() {
     let p = convert::patch(&obj(&[("name", JsValue::NULL), ("email", "e".into())])).unwrap();
     assert_eq!(p.fields[0], ferrochat_core::Patch::Clear);
     assert!(convert::patch(&obj(&[("custom", obj(&[("k", JsValue::NULL)]))])).is_err());
-    let q = convert::list_query(&obj(&[
+    let (q, _) = convert::list_query(&obj(&[
         ("limit", 5.into()),
         ("sort", obj(&[("name", "desc".into()), ("updated", JsValue::NULL)])),
     ]))

@@ -12,7 +12,8 @@
 //! * [`time`]: 17-digit timetokens and RFC 3339 `updated` stamps;
 //! * [`event`]: App Context events (`set` with a changeset, `delete`);
 //! * [`store`]: the in-memory user store both backends build on;
-//! * [`json`]: a small JSON writer for the wire shapes (no serde needed).
+//! * [`json`]: a small JSON writer for the wire shapes (no serde needed);
+//! * [`wire`]: percent-encoding, paths, query strings and the v2 string-to-sign.
 #![warn(missing_docs)]
 
 pub mod error;
@@ -26,6 +27,7 @@ pub mod sort;
 pub mod store;
 pub mod time;
 pub mod validate;
+pub mod wire;
 
 pub use error::{ChatError, Result};
 pub use event::{Event, EventKind};

@@ -1,0 +1,342 @@
+//! One HTTP exchange with a PubNub-protocol server: URL and common query parameters,
+//! optional v2 signing, timeouts, and retries of idempotent requests.
+
+use crate::timer::{clear_timeout, set_timeout, sleep};
+use ferrochat_core::wire::{base64, query_string, string_to_sign, v2_signature};
+use ferrochat_core::{ChatError, Result};
+use gloo_net::http::{Method, RequestBuilder};
+use js_sys::{Function, Object, Reflect, Uint8Array, JSON};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortController;
+
+/// Timeout of ordinary requests (ms).
+pub const REQUEST_TIMEOUT_MS: f64 = 15_000.0;
+/// Timeout of the subscribe long-poll (ms); servers hold it for less.
+pub const LONG_POLL_TIMEOUT_MS: f64 = 310_000.0;
+/// Attempts of an idempotent request (1 + retries).
+const MAX_ATTEMPTS: u32 = 4;
+/// Upper bound on the total time spent waiting between retries (ms).
+const MAX_RETRY_WAIT_MS: f64 = 20_000.0;
+
+/// The SDK identifier sent as `pnsdk`.
+const PNSDK: &str = concat!("ferrochat/", env!("CARGO_PKG_VERSION"));
+
+/// Where and as whom to talk.
+pub struct HttpConfig {
+    /// `http(s)://host[:port]`.
+    pub base: String,
+    /// Publish key (also part of the string to sign).
+    pub publish_key: String,
+    /// The signed-in user id, sent as `uuid`.
+    pub user_id: String,
+    /// Access token / auth key, sent as `auth`.
+    pub auth_key: Option<String>,
+    /// Secret key: when set (and WebCrypto exists), requests are signed.
+    pub secret_key: Option<String>,
+}
+
+/// A request to make.
+pub struct Call {
+    /// HTTP method.
+    pub method: Method,
+    /// Path, already percent-encoded.
+    pub path: String,
+    /// Endpoint query parameters (the common ones are added).
+    pub query: Vec<(&'static str, String)>,
+    /// JSON body.
+    pub body: Option<String>,
+    /// `If-Match` header.
+    pub if_match: Option<String>,
+    /// Whether it may be sent again after a failure.
+    pub idempotent: bool,
+    /// Timeout of one attempt (ms).
+    pub timeout_ms: f64,
+    /// Lets the caller abort the request (the subscribe loop).
+    pub controller: Option<AbortController>,
+}
+
+impl Call {
+    /// A retried GET with the ordinary timeout.
+    pub fn get(path: String, query: Vec<(&'static str, String)>) -> Call {
+        Call {
+            method: Method::GET,
+            path,
+            query,
+            body: None,
+            if_match: None,
+            idempotent: true,
+            timeout_ms: REQUEST_TIMEOUT_MS,
+            controller: None,
+        }
+    }
+}
+
+/// A server's answer: status and parsed JSON body (`undefined` when empty).
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// The parsed body.
+    pub body: JsValue,
+    /// `Retry-After`, in ms (capped at 10 s).
+    pub retry_after_ms: Option<f64>,
+}
+
+impl Reply {
+    /// The server's error as a `ChatError` (`HTTP_<status>` with its message).
+    pub fn error(&self) -> ChatError {
+        if self.status == 412 {
+            return ChatError::PreconditionFailed;
+        }
+        let message = [&["error", "message"][..], &["message"], &["error"]]
+            .iter()
+            .find_map(|path| {
+                let mut v = self.body.clone();
+                for k in *path {
+                    v = Reflect::get(&v, &(*k).into()).ok()?;
+                }
+                v.as_string()
+            })
+            .unwrap_or_else(|| "request failed".to_string());
+        ChatError::Http {
+            status: self.status,
+            message,
+        }
+    }
+}
+
+/// How one attempt ended.
+enum Attempt {
+    Reply(Reply),
+    Retryable(ChatError, Option<f64>),
+    Fatal(ChatError),
+}
+
+/// Sends requests for one Chat.
+pub struct Http {
+    config: HttpConfig,
+    hmac_key: RefCell<Option<JsValue>>,
+}
+
+impl Http {
+    /// An HTTP client for `config`.
+    pub fn new(config: HttpConfig) -> Self {
+        Http {
+            config,
+            hmac_key: RefCell::default(),
+        }
+    }
+
+    /// Sends `call`, retrying idempotent requests on 429, 5xx and network errors with
+    /// capped exponential backoff and jitter (honouring `Retry-After`). Any HTTP status
+    /// comes back as a [`Reply`]; only transport failures are errors.
+    pub async fn send(&self, call: &Call) -> Result<Reply> {
+        let request_id = random_uuid();
+        let mut waited = 0.0;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let outcome = self.attempt(call, &request_id).await;
+            let (err, retry_after) = match outcome {
+                Attempt::Reply(r) => return Ok(r),
+                Attempt::Fatal(e) => return Err(e),
+                Attempt::Retryable(e, after) => (e, after),
+            };
+            if !call.idempotent || attempt >= MAX_ATTEMPTS {
+                return Err(err);
+            }
+            let backoff = (250.0 * f64::from(1u32 << attempt)).min(5_000.0);
+            let delay = retry_after
+                .unwrap_or(backoff * (0.5 + js_sys::Math::random()))
+                .min(10_000.0);
+            if waited + delay > MAX_RETRY_WAIT_MS {
+                return Err(err);
+            }
+            waited += delay;
+            sleep(delay).await;
+        }
+    }
+
+    async fn attempt(&self, call: &Call, request_id: &str) -> Attempt {
+        let c = &self.config;
+        let mut query = call.query.clone();
+        query.push(("uuid", c.user_id.clone()));
+        query.push(("requestid", request_id.to_string()));
+        query.push(("pnsdk", PNSDK.to_string()));
+        if let Some(auth) = &c.auth_key {
+            query.push(("auth", auth.clone()));
+        }
+        if let Some(secret) = &c.secret_key {
+            let timestamp = (js_sys::Date::now() / 1000.0).floor() as u64;
+            query.push(("timestamp", timestamp.to_string()));
+            let method = call.method.to_string();
+            let text = string_to_sign(
+                &method,
+                &c.publish_key,
+                &call.path,
+                &query,
+                call.body.as_deref(),
+            );
+            match self.sign(secret, &text).await {
+                Ok(sig) => query.push(("signature", sig)),
+                Err(e) => return Attempt::Fatal(e),
+            }
+        }
+        let url = format!("{}{}?{}", c.base, call.path, query_string(&query));
+        let controller = match &call.controller {
+            Some(c) => c.clone(),
+            None => match AbortController::new() {
+                Ok(c) => c,
+                Err(_) => {
+                    return Attempt::Fatal(ChatError::Network(
+                        "AbortController is not available".into(),
+                    ))
+                }
+            },
+        };
+        let timed_out = Rc::new(Cell::new(false));
+        let on_timeout = {
+            let (controller, timed_out) = (controller.clone(), timed_out.clone());
+            Closure::once_into_js(move || {
+                timed_out.set(true);
+                controller.abort();
+            })
+        };
+        let timer = set_timeout(on_timeout.unchecked_ref::<Function>(), call.timeout_ms);
+        let result = self.fetch(call, &url, &controller).await;
+        clear_timeout(&timer);
+        match result {
+            Err(_) if timed_out.get() => Attempt::Retryable(ChatError::Timeout, None),
+            Err(e) if controller.signal().aborted() => Attempt::Fatal(e),
+            Err(e) => Attempt::Retryable(e, None),
+            Ok(reply) if reply.status == 429 || reply.status >= 500 => {
+                Attempt::Retryable(reply.error(), reply.retry_after_ms)
+            }
+            Ok(reply) => Attempt::Reply(reply),
+        }
+    }
+
+    async fn fetch(&self, call: &Call, url: &str, controller: &AbortController) -> Result<Reply> {
+        let mut builder = RequestBuilder::new(url)
+            .method(call.method.clone())
+            .abort_signal(Some(&controller.signal()));
+        if let Some(tag) = &call.if_match {
+            builder = builder.header("If-Match", tag);
+        }
+        let request = match &call.body {
+            Some(body) => builder
+                .header("Content-Type", "application/json")
+                .body(body.as_str()),
+            None => builder.build(),
+        }
+        .map_err(|e| ChatError::Network(e.to_string()))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ChatError::Network(e.to_string()))?;
+        let status = response.status();
+        let retry_after_ms = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| ferrochat_core::wire::parse_timetoken(v.trim()))
+            .map(|secs| (secs as f64 * 1000.0).min(10_000.0));
+        let text = response
+            .text()
+            .await
+            .map_err(|e| ChatError::Network(e.to_string()))?;
+        let body = if text.trim().is_empty() {
+            JsValue::UNDEFINED
+        } else {
+            JSON::parse(&text).map_err(|_| {
+                ChatError::MalformedResponse(format!("HTTP {status}: body is not JSON"))
+            })?
+        };
+        Ok(Reply {
+            status,
+            body,
+            retry_after_ms,
+        })
+    }
+
+    /// HMAC-SHA256 with WebCrypto (Node ≥ 18 and browsers), as a v2 signature.
+    async fn sign(&self, secret: &str, text: &str) -> Result<String> {
+        let fail = |what: &str| ChatError::invalid(format!("cannot sign requests: {what}"));
+        let subtle = Reflect::get(&js_sys::global(), &"crypto".into())
+            .and_then(|c| Reflect::get(&c, &"subtle".into()))
+            .ok()
+            .filter(|s| s.is_object())
+            .ok_or_else(|| fail("WebCrypto (crypto.subtle) is not available"))?;
+        let call = |name: &str, args: &[JsValue]| -> Result<JsFuture> {
+            let f: Function = Reflect::get(&subtle, &name.into())
+                .ok()
+                .and_then(|f| f.dyn_into().ok())
+                .ok_or_else(|| fail(name))?;
+            let p = f
+                .apply(&subtle, &args.iter().collect())
+                .map_err(|_| fail(name))?;
+            Ok(JsFuture::from(js_sys::Promise::resolve(&p)))
+        };
+        let cached = self.hmac_key.borrow().clone();
+        let key = match cached {
+            Some(k) => k,
+            None => {
+                let algo = Object::new();
+                let _ = Reflect::set(&algo, &"name".into(), &"HMAC".into());
+                let _ = Reflect::set(&algo, &"hash".into(), &"SHA-256".into());
+                let usages = js_sys::Array::of1(&"sign".into());
+                let raw = Uint8Array::from(secret.as_bytes());
+                let k = call(
+                    "importKey",
+                    &[
+                        "raw".into(),
+                        raw.into(),
+                        algo.into(),
+                        false.into(),
+                        usages.into(),
+                    ],
+                )?
+                .await
+                .map_err(|_| fail("importKey failed"))?;
+                *self.hmac_key.borrow_mut() = Some(k.clone());
+                k
+            }
+        };
+        let data = Uint8Array::from(text.as_bytes());
+        let sig = call("sign", &["HMAC".into(), key, data.into()])?
+            .await
+            .map_err(|_| fail("sign failed"))?;
+        Ok(v2_signature(&base64(&Uint8Array::new(&sig).to_vec())))
+    }
+}
+
+/// A random RFC 4122 version-4 UUID (for `requestid`).
+fn random_uuid() -> String {
+    let mut s = String::with_capacity(36);
+    for i in 0..36 {
+        let c = match i {
+            8 | 13 | 18 | 23 => '-',
+            14 => '4',
+            _ => {
+                let r = (js_sys::Math::random() * 16.0) as u32 & 15;
+                let r = if i == 19 { (r & 3) | 8 } else { r };
+                char::from_digit(r, 16).unwrap_or('0')
+            }
+        };
+        s.push(c);
+    }
+    s
+}
+
+/// Exposed for the wasm tests: the v2 signature of `text` under `secret`.
+pub async fn sign_for_test(secret: &str, text: &str) -> Result<String> {
+    let http = Http::new(HttpConfig {
+        base: String::new(),
+        publish_key: String::new(),
+        user_id: String::new(),
+        auth_key: None,
+        secret_key: None,
+    });
+    http.sign(secret, text).await
+}

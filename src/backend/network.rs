@@ -1,0 +1,361 @@
+//! The network backend: the PubNub REST protocol (App Context objects v2 + subscribe v2)
+//! over `fetch`, against the PubNub network or ferrochat-server.
+//!
+//! One subscribe loop per Chat multiplexes every channel it listens to: a handshake gives
+//! the cursor, each long-poll advances it, a change of channel set aborts the poll in
+//! flight and resumes from the same cursor (the server's catch-up fills the gap), and
+//! failures back off exponentially (capped, with jitter) from the cursor it had.
+
+use super::http::{Call, Http, HttpConfig, Reply, LONG_POLL_TIMEOUT_MS};
+use super::{Backend, BoxFuture, EventSink};
+use crate::convert;
+use crate::timer::sleep;
+use ferrochat_core::page::ListPage;
+use ferrochat_core::wire::{leave_path, parse_timetoken, subscribe_path, uuid_path, uuids_path};
+use ferrochat_core::{ChatError, ListQuery, Result, SetMode, User, UserPatch};
+use gloo_net::http::Method;
+use js_sys::{Array, Reflect};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::AbortController;
+
+/// `include` for user reads and writes.
+const INCLUDE: &str = "status,type,custom";
+/// Conditional updates retried after a 412 before giving up.
+const MAX_CONFLICT_RETRIES: usize = 5;
+/// How far before a subscribe call the first poll looks back (ms), so that a change made
+/// right after `streamUpdates()` returns is never missed.
+const CATCH_UP_MARGIN_MS: f64 = 250.0;
+
+/// Network settings from `ChatConfig`.
+pub struct NetworkConfig {
+    /// HTTP settings.
+    pub http: HttpConfig,
+    /// Subscribe key.
+    pub subscribe_key: String,
+}
+
+struct Net {
+    http: Http,
+    sub_key: String,
+    sink: EventSink,
+    channels: RefCell<BTreeSet<String>>,
+    /// `(tt, tr)` of the last response.
+    cursor: RefCell<Option<(u64, String)>>,
+    /// The poll in flight, to abort on a change of channels.
+    poll: RefCell<Option<AbortController>>,
+    running: Cell<bool>,
+    destroyed: Cell<bool>,
+    /// `Date.now()` when the loop last started without a cursor.
+    started_at: Cell<f64>,
+}
+
+/// The PubNub-protocol backend of one Chat.
+pub struct Network {
+    net: Rc<Net>,
+}
+
+impl Network {
+    /// A backend for `config`; events of subscribed channels go to `sink`.
+    pub fn new(config: NetworkConfig, sink: EventSink) -> Self {
+        Network {
+            net: Rc::new(Net {
+                http: Http::new(config.http),
+                sub_key: config.subscribe_key,
+                sink,
+                channels: RefCell::default(),
+                cursor: RefCell::default(),
+                poll: RefCell::default(),
+                running: Cell::new(false),
+                destroyed: Cell::new(false),
+                started_at: Cell::new(0.0),
+            }),
+        }
+    }
+}
+
+fn data(reply: &Reply) -> JsValue {
+    Reflect::get(&reply.body, &"data".into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+impl Net {
+    async fn get(&self, id: &str) -> Result<Option<User>> {
+        let call = Call::get(
+            uuid_path(&self.sub_key, id),
+            vec![("include", INCLUDE.into())],
+        );
+        let reply = self.http.send(&call).await?;
+        match reply.status {
+            200 => Ok(Some(convert::user_from_wire(&data(&reply))?)),
+            404 => Ok(None),
+            _ => Err(reply.error()),
+        }
+    }
+
+    async fn patch(&self, id: &str, patch: &UserPatch, if_match: Option<String>) -> Result<User> {
+        let call = Call {
+            method: Method::PATCH,
+            body: Some(convert::patch_to_json(patch)),
+            if_match,
+            ..Call::get(
+                uuid_path(&self.sub_key, id),
+                vec![("include", INCLUDE.into())],
+            )
+        };
+        let reply = self.http.send(&call).await?;
+        match reply.status {
+            200 => convert::user_from_wire(&data(&reply)),
+            _ => Err(reply.error()),
+        }
+    }
+
+    async fn set(&self, id: String, patch: UserPatch, mode: SetMode) -> Result<User> {
+        match mode {
+            SetMode::Upsert => {
+                patch.apply(&id, None)?;
+                self.patch(&id, &patch, None).await
+            }
+            SetMode::Create => {
+                // Validate exactly as the embedded store does, then create. (The
+                // protocol has no "create only"; a concurrent creator may win the race.)
+                patch.apply(&id, None)?;
+                if self.get(&id).await?.is_some() {
+                    return Err(ChatError::UserExists);
+                }
+                self.patch(&id, &patch, None).await
+            }
+            SetMode::Update => {
+                // Read, then write only if the record is still that version: the user
+                // must exist, and a deleted user is never re-created by an update.
+                for _ in 0..MAX_CONFLICT_RETRIES {
+                    let base = self.get(&id).await?.ok_or(ChatError::UserNotFound)?;
+                    if patch.apply(&id, Some(&base))?.is_none() {
+                        return Ok(base);
+                    }
+                    match self.patch(&id, &patch, Some(base.etag.clone())).await {
+                        Err(ChatError::PreconditionFailed) => continue,
+                        other => return other,
+                    }
+                }
+                Err(ChatError::PreconditionFailed)
+            }
+        }
+    }
+
+    async fn remove(&self, id: &str) -> Result<bool> {
+        let call = Call {
+            method: Method::DELETE,
+            ..Call::get(uuid_path(&self.sub_key, id), Vec::new())
+        };
+        let reply = self.http.send(&call).await?;
+        match reply.status {
+            200 | 204 => Ok(true),
+            404 => Ok(false),
+            _ => Err(reply.error()),
+        }
+    }
+
+    async fn list(&self, q: ListQuery, filter: Option<String>) -> Result<ListPage> {
+        let mut query: Vec<(&'static str, String)> = vec![
+            ("include", INCLUDE.into()),
+            ("count", "true".into()),
+            ("limit", q.limit.to_string()),
+        ];
+        if let Some(f) = filter {
+            query.push(("filter", f));
+        }
+        query.extend(q.sort.iter().map(|k| ("sort", k.to_wire())));
+        if let Some(s) = q.start {
+            query.push(("start", s));
+        } else if let Some(e) = q.end {
+            query.push(("end", e));
+        }
+        let reply = self
+            .http
+            .send(&Call::get(uuids_path(&self.sub_key), query))
+            .await?;
+        if reply.status != 200 {
+            return Err(reply.error());
+        }
+        let users = data(&reply)
+            .dyn_into::<Array>()
+            .map_err(|_| {
+                ChatError::MalformedResponse("getAllUUIDMetadata: data is not an array".into())
+            })?
+            .iter()
+            .map(|u| convert::user_from_wire(&u))
+            .collect::<Result<Vec<_>>>()?;
+        let text = |k: &str| {
+            convert::opt_string(&reply.body, k)
+                .ok()
+                .flatten()
+                .filter(|s| !s.is_empty())
+        };
+        let total = convert::opt_number(&reply.body, "totalCount")
+            .ok()
+            .flatten();
+        Ok(ListPage {
+            total: total.map_or(users.len(), |t| t as usize),
+            next: text("next"),
+            prev: text("prev"),
+            users,
+        })
+    }
+
+    /// Restarts the poll in flight with the current channel set, or starts the loop.
+    fn channels_changed(self: &Rc<Self>) {
+        if self.running.get() {
+            if let Some(c) = self.poll.borrow_mut().take() {
+                c.abort();
+            }
+        } else if !self.channels.borrow().is_empty() && !self.destroyed.get() {
+            self.running.set(true);
+            let net = self.clone();
+            spawn_local(async move { net.run().await });
+        }
+    }
+
+    async fn run(self: Rc<Self>) {
+        let mut failures: u32 = 0;
+        loop {
+            let channels: Vec<String> = self.channels.borrow().iter().cloned().collect();
+            if self.destroyed.get() || channels.is_empty() {
+                break;
+            }
+            let Ok(controller) = AbortController::new() else {
+                break;
+            };
+            *self.poll.borrow_mut() = Some(controller.clone());
+            let cursor = self.cursor.borrow().clone();
+            let mut query: Vec<(&'static str, String)> = Vec::new();
+            if let Some((tt, tr)) = &cursor {
+                query.push(("tt", tt.to_string()));
+                query.push(("tr", tr.clone()));
+            } else if self.started_at.get() == 0.0 {
+                self.started_at.set(js_sys::Date::now());
+            }
+            query.push(("ee", String::new()));
+            let call = Call {
+                idempotent: false,
+                timeout_ms: LONG_POLL_TIMEOUT_MS,
+                controller: Some(controller),
+                ..Call::get(
+                    subscribe_path(&self.sub_key, channels.iter().map(String::as_str)),
+                    query,
+                )
+            };
+            let result = self.http.send(&call).await;
+            let aborted = self.poll.borrow_mut().take().is_none();
+            match result {
+                Ok(reply) if reply.status == 200 => {
+                    failures = 0;
+                    self.receive(&reply.body, cursor.is_none());
+                }
+                // Aborted on purpose (channels changed, destroyed): go round at once.
+                Err(_) if aborted || self.destroyed.get() => {}
+                Err(ChatError::Timeout) => {}
+                _ => {
+                    failures = failures.saturating_add(1);
+                    let backoff = (500.0 * f64::from(1u32 << failures.min(6))).min(30_000.0);
+                    sleep(backoff * (0.5 + js_sys::Math::random())).await;
+                }
+            }
+        }
+        self.running.set(false);
+    }
+
+    /// Handles a subscribe response: advances the cursor and delivers App Context events.
+    fn receive(&self, body: &JsValue, handshake: bool) {
+        let t = Reflect::get(body, &"t".into()).unwrap_or(JsValue::UNDEFINED);
+        let tt = Reflect::get(&t, &"t".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .and_then(|s| parse_timetoken(&s));
+        let region = Reflect::get(&t, &"r".into())
+            .ok()
+            .and_then(|r| r.as_f64())
+            .map_or_else(|| "1".to_string(), |r| (r as u32).to_string());
+        let Some(mut tt) = tt else { return };
+        if handshake {
+            // Look back to just before the first subscribe call, measured on our own
+            // clock as elapsed time (no clock skew): the server's catch-up fills it in.
+            let elapsed = js_sys::Date::now() - self.started_at.get() + CATCH_UP_MARGIN_MS;
+            tt = tt.saturating_sub((elapsed.max(0.0) as u64).saturating_mul(10_000));
+            self.started_at.set(0.0);
+        } else if let Ok(messages) =
+            Reflect::get(body, &"m".into()).and_then(|m| m.dyn_into::<Array>())
+        {
+            for m in messages.iter() {
+                if let Some(event) = convert::event_from_wire(&m) {
+                    (self.sink)(event);
+                }
+            }
+        }
+        *self.cursor.borrow_mut() = Some((tt, region));
+    }
+
+    fn leave(self: &Rc<Self>, channel: String) {
+        let net = self.clone();
+        spawn_local(async move {
+            let call = Call {
+                idempotent: false,
+                ..Call::get(leave_path(&net.sub_key, [channel.as_str()]), Vec::new())
+            };
+            // Best effort: presence is not part of what ferrochat promises.
+            let _ = net.http.send(&call).await;
+        });
+    }
+}
+
+impl Backend for Network {
+    fn get_user(&self, id: String) -> BoxFuture<Result<Option<User>>> {
+        let net = self.net.clone();
+        Box::pin(async move { net.get(&id).await })
+    }
+
+    fn set_user(&self, id: String, patch: UserPatch, mode: SetMode) -> BoxFuture<Result<User>> {
+        let net = self.net.clone();
+        Box::pin(async move { net.set(id, patch, mode).await })
+    }
+
+    fn remove_user(&self, id: String) -> BoxFuture<Result<bool>> {
+        let net = self.net.clone();
+        Box::pin(async move { net.remove(&id).await })
+    }
+
+    fn list_users(&self, query: ListQuery, filter: Option<String>) -> BoxFuture<Result<ListPage>> {
+        let net = self.net.clone();
+        Box::pin(async move { net.list(query, filter).await })
+    }
+
+    fn subscribe(&self, channel: &str) {
+        if self.net.channels.borrow_mut().insert(channel.to_string()) {
+            self.net.channels_changed();
+        }
+    }
+
+    fn unsubscribe(&self, channel: &str) {
+        if self.net.channels.borrow_mut().remove(channel) {
+            self.net.leave(channel.to_string());
+            self.net.channels_changed();
+        }
+    }
+
+    fn keeps_alive(&self) -> bool {
+        true
+    }
+
+    fn destroy(&self) {
+        self.net.destroyed.set(true);
+        let channels = std::mem::take(&mut *self.net.channels.borrow_mut());
+        for ch in channels {
+            self.net.leave(ch);
+        }
+        if let Some(c) = self.net.poll.borrow_mut().take() {
+            c.abort();
+        }
+    }
+}
