@@ -28,6 +28,11 @@ extern "C" {
 
 /// Runs `fut` as a Promise, mapping errors to JS `Error`s with a `code`.
 pub(crate) fn promise(fut: impl Future<Output = Result<JsValue>> + 'static) -> Promise {
+    run_promise(Box::pin(fut))
+}
+
+/// One (boxed) instantiation of `future_to_promise` for every method: smaller wasm.
+fn run_promise(fut: std::pin::Pin<Box<dyn Future<Output = Result<JsValue>>>>) -> Promise {
     future_to_promise(async move { fut.await.map_err(|e| to_js(&e)) })
 }
 
@@ -288,6 +293,37 @@ impl ChatInner {
         Ok(user)
     }
 
+    /// One page of users.
+    pub async fn list(
+        &self,
+        query: ferrochat_core::ListQuery,
+        filter: Option<String>,
+    ) -> Result<ferrochat_core::ListPage> {
+        self.check()?;
+        self.backend.list_users(query, filter).await
+    }
+
+    /// The first user (by id) whose `field` equals `value`, or `null`.
+    async fn find_by(self: &Rc<Self>, field: &str, value: JsValue) -> Result<JsValue> {
+        let value = value
+            .as_string()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| ChatError::invalid(format!("{field} must be a non-empty string")))?;
+        let filter = format!("{field} == {}", ferrochat_core::filter::quote(&value));
+        let query = ferrochat_core::ListQuery {
+            filter: Some(ferrochat_core::Filter::parse(&filter)?),
+            sort: ferrochat_core::SortKey::parse_all(["id:asc"])?,
+            limit: 1,
+            ..ferrochat_core::ListQuery::default()
+        };
+        let page = self.list(query, Some(filter)).await?;
+        Ok(page
+            .users
+            .into_iter()
+            .next()
+            .map_or(JsValue::NULL, |u| self.wrap(u)))
+    }
+
     pub async fn get(self: &Rc<Self>, id: String) -> Result<Option<ferrochat_core::User>> {
         self.check()?;
         self.backend.get_user(id).await
@@ -525,6 +561,44 @@ impl Chat {
         promise(async move { chat.restore(convert::id(&id)?).await })
     }
 
+    /// The user whose `email` is `email` (the first by id if several), or `null`
+    /// (ferrochat addition).
+    #[wasm_bindgen(js_name = getUserByEmail, unchecked_return_type = "Promise<User | null>")]
+    pub fn get_user_by_email(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
+    ) -> Promise {
+        let chat = self.inner.clone();
+        promise(async move { chat.find_by("email", email).await })
+    }
+
+    /// The user whose `externalId` is `externalId` (the first by id if several), or
+    /// `null` (ferrochat addition).
+    #[wasm_bindgen(js_name = getUserByExternalId, unchecked_return_type = "Promise<User | null>")]
+    pub fn get_user_by_external_id(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] external_id: JsValue,
+    ) -> Promise {
+        let chat = self.inner.clone();
+        promise(async move { chat.find_by("externalId", external_id).await })
+    }
+
+    /// Deletes (or with `{ soft: true }` archives) many users: `target` is an array of ids
+    /// or `{ filter }`. Works in batches of at most 100 with at most `concurrency`
+    /// requests in flight (default 8), paced to `rate` users per second (default 100);
+    /// `onProgress({ done, total, failed })` after each wave. A filter that selects every
+    /// user is refused with `REFUSED_ALL_USERS` unless `allowAll: true`. Resolves
+    /// `{ operationId, deleted, failed: [{ id, error }] }` (ferrochat addition).
+    #[wasm_bindgen(js_name = deleteUsers, unchecked_return_type = "Promise<BulkDeleteResult>")]
+    pub fn delete_users(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[] | { filter: string }")] target: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "BulkDeleteOptions")] options: JsValue,
+    ) -> Promise {
+        let chat = self.inner.clone();
+        promise(crate::bulk::delete_users(chat, target, options))
+    }
+
     /// Lists users: filter, sort, limit (≤ 100) and page cursors; resolves
     /// `{ users, page: { next?, prev? }, total }`.
     #[wasm_bindgen(js_name = getUsers, unchecked_return_type = "Promise<GetUsersResult>")]
@@ -535,8 +609,7 @@ impl Chat {
         let chat = self.inner.clone();
         promise(async move {
             let (query, filter) = convert::list_query(&params)?;
-            chat.check()?;
-            let page = chat.backend.list_users(query, filter).await?;
+            let page = chat.list(query, filter).await?;
             let out = Object::new();
             let users: Array = page.users.into_iter().map(|u| chat.wrap(u)).collect();
             let cursors = Object::new();

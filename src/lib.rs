@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+mod bulk;
 mod chat;
 pub mod convert;
 pub mod error;
@@ -67,6 +68,20 @@ export type GetUsersParams = {
 export type GetUsersResult = { users: User[]; page: { next?: string; prev?: string }; total?: number };
 /** What `user.toJSON()` returns: the fields that are set. */
 export type UserJSON = Omit<UserFields, "id"> & { id: string; updated?: string };
+/** Options of `chat.deleteUsers`. */
+export type BulkDeleteOptions = {
+  soft?: boolean;
+  allowAll?: boolean;
+  rate?: number;
+  concurrency?: number;
+  onProgress?: (progress: { done: number; total: number; failed: number }) => unknown;
+};
+/** Result of `chat.deleteUsers`. */
+export type BulkDeleteResult = {
+  operationId: string;
+  deleted: string[];
+  failed: { id: string; error: Error & { code: string } }[];
+};
 /** Passed to `addConnectionStatusListener` callbacks. */
 export type ConnectionStatus = { category: string; reason: string; userId: string; soft?: boolean };
 "#;

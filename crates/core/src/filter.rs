@@ -208,6 +208,22 @@ fn like(text: &str, pattern: &[PatternPart]) -> bool {
         .all(|part| *part == PatternPart::Any)
 }
 
+/// Quotes `value` as a filter string literal: single quotes, with `\`, `'` and `*`
+/// backslash-escaped, so any value (O'Brien, `50% off*`, `C:\dir`) compares literally,
+/// in `==` and in `LIKE` alike.
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if matches!(c, '\\' | '\'' | '*') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
 /// Parses `-?digits(.digits)?([eE][+-]?digits)?` without `str::parse::<f64>` (whose tables
 /// would add ~25 KB to the wasm). Exact (correctly rounded) whenever the digits fit in 2^53
 /// and the decimal exponent is within ±22 (Clinger's fast path): every literal people
@@ -757,6 +773,24 @@ mod tests {
         for bad in ["", "-", ".5", "1.", "1e", "e5", "1x", "--1"] {
             assert!(parse_decimal(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn quoted_values_match_literally() {
+        let u = user();
+        for v in ["O'Brien *star* \\ back", "support_agent_15"] {
+            let field = if v.starts_with('O') { "name" } else { "id" };
+            assert!(
+                Filter::parse(&format!("{field} == {}", quote(v)))
+                    .unwrap()
+                    .matches(&u),
+                "{v}"
+            );
+        }
+        assert_eq!(quote("a'b*c\\d"), r"'a\'b\*c\\d'");
+        assert!(!Filter::parse(&format!("name LIKE {}", quote("O*")))
+            .unwrap()
+            .matches(&u));
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub fn string_to_sign(
     body: Option<&str>,
 ) -> String {
     let mut sorted: Vec<&(&str, String)> = query.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(b.0).then_with(|| a.1.cmp(&b.1)));
+    sorted.sort_unstable_by(|a, b| a.0.cmp(b.0).then_with(|| a.1.cmp(&b.1)));
     let method = if path.starts_with("/publish") {
         "GET"
     } else {
