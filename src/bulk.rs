@@ -159,6 +159,9 @@ async fn join_all<T>(futures: Vec<Pin<Box<dyn Future<Output = T>>>>) -> Vec<T> {
     .await
 }
 
+/// One delete of a bulk operation: the id and how it went.
+type Task = Pin<Box<dyn Future<Output = (String, Result<JsValue>)>>>;
+
 fn operation_id() -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let hex = |n: usize| -> String {
@@ -190,7 +193,7 @@ pub async fn delete_users(
     for (b, batch) in ids.chunks(BATCH).enumerate() {
         for (w, wave) in batch.chunks(opts.concurrency).enumerate() {
             let first = b * BATCH + w * opts.concurrency;
-            let tasks: Vec<Pin<Box<dyn Future<Output = (String, Result<JsValue>)>>>> = wave
+            let tasks: Vec<Task> = wave
                 .iter()
                 .enumerate()
                 .map(|(i, id)| {
