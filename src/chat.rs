@@ -368,8 +368,16 @@ impl ChatInner {
     ) -> Result<JsValue> {
         self.check()?;
         self.watch_self_channel();
-        let (id, fresh) = self.subs.borrow_mut().add(listener, callback, channels);
+        let refresh = !matches!(listener, Listener::Deleted(_));
+        let (id, fresh) = self
+            .subs
+            .borrow_mut()
+            .add(listener, callback, channels.clone());
         self.subscribe_all(fresh);
+        if refresh {
+            let chat = self.clone();
+            spawn_local(async move { chat.refresh_listener(id, channels).await });
+        }
         let weak = Rc::downgrade(self);
         let mut slot = Some(id);
         let stop = Closure::<dyn FnMut()>::new(move || {
@@ -379,6 +387,37 @@ impl ChatInner {
             }
         });
         Ok(stop.into_js_value())
+    }
+
+    /// Reads the current records of a new listener's users (100 per request) and brings
+    /// its state up to date. Best effort: on failure the stream goes on from the snapshot.
+    async fn refresh_listener(self: Rc<Self>, id: ListenerId, mut ids: Vec<String>) {
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(ferrochat_core::page::MAX_LIMIT) {
+            if !self.subs.borrow().is_live(id) {
+                return;
+            }
+            let filter = chunk
+                .iter()
+                .map(|i| format!("id == {}", ferrochat_core::filter::quote(i)))
+                .collect::<Vec<_>>()
+                .join(" || ");
+            let Ok(parsed) = ferrochat_core::Filter::parse(&filter) else {
+                return;
+            };
+            let query = ferrochat_core::ListQuery {
+                filter: Some(parsed),
+                ..ferrochat_core::ListQuery::default()
+            };
+            let Ok(page) = self.list(query, Some(filter)).await else {
+                return;
+            };
+            let mut subs = self.subs.borrow_mut();
+            for user in &page.users {
+                subs.refresh(id, user);
+            }
+        }
     }
 
     /// Delivers queued events. Borrows end before any JS callback runs.
@@ -395,7 +434,10 @@ impl ChatInner {
                 (event, calls)
             };
             self.unsubscribe_all(gone);
-            for (cb, payload) in calls {
+            for (lid, cb, payload) in calls {
+                if !self.subs.borrow().is_live(lid) {
+                    continue; // unsubscribed by an earlier callback
+                }
                 let arg = match payload {
                     Payload::User(u) => self.wrap(*u),
                     Payload::Users(us) => us
@@ -424,7 +466,12 @@ impl ChatInner {
                 }
                 true
             }
-            EventKind::Delete { .. } => false,
+            EventKind::Delete { .. } => {
+                if crate::subscriptions::stale_delete(&self.current.borrow(), event.timetoken) {
+                    return;
+                }
+                false
+            }
         };
         self.state.set(State::CurrentUserDeleted);
         self.shutdown();

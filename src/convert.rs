@@ -316,18 +316,22 @@ pub fn patch_to_json(p: &UserPatch) -> String {
         .unwrap_or_else(|| "{}".to_string())
 }
 
-/// A custom object as a frozen plain JS object.
+/// A custom object as a frozen plain JS object. Built with `Object.fromEntries`, so every
+/// key (even `__proto__`) becomes an own property.
 pub fn custom_to_js(c: &Custom) -> JsValue {
-    let obj = Object::new();
-    for (k, v) in &c.0 {
-        let value = match v {
-            Scalar::Str(s) => JsValue::from_str(s),
-            Scalar::Num(n) => JsValue::from_f64(*n),
-            Scalar::Bool(b) => JsValue::from_bool(*b),
-            Scalar::Null => JsValue::NULL,
-        };
-        let _ = Reflect::set(&obj, &JsValue::from_str(k), &value);
-    }
+    let entries: Array =
+        c.0.iter()
+            .map(|(k, v)| {
+                let value = match v {
+                    Scalar::Str(s) => JsValue::from_str(s),
+                    Scalar::Num(n) => JsValue::from_f64(*n),
+                    Scalar::Bool(b) => JsValue::from_bool(*b),
+                    Scalar::Null => JsValue::NULL,
+                };
+                JsValue::from(Array::of2(&JsValue::from_str(k), &value))
+            })
+            .collect();
+    let obj = Object::from_entries(&entries).unwrap_or_default();
     Object::freeze(&obj).into()
 }
 

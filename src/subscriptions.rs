@@ -8,6 +8,12 @@ use ferrochat_core::{Event, EventKind, User};
 use js_sys::Function;
 use std::collections::{HashMap, VecDeque};
 
+/// Whether a delete event (at `timetoken`) is older than what `user` already shows: a
+/// replay from before the stream started (e.g. delete-then-recreate), to be ignored.
+pub fn stale_delete(user: &User, timetoken: u64) -> bool {
+    !user.updated.is_empty() && ferrochat_core::time::rfc3339_micros(timetoken) < user.updated
+}
+
 /// Listener handle.
 pub type ListenerId = u32;
 
@@ -124,10 +130,41 @@ impl Subscriptions {
         self.refcounts.len()
     }
 
+    /// Whether listener `id` is still subscribed (a callback may unsubscribe another).
+    pub fn is_live(&self, id: ListenerId) -> bool {
+        self.listeners.contains_key(&id)
+    }
+
+    /// Brings a listener's starting state up to `fresh` (a record read after subscribing)
+    /// when it is newer, without calling back: a stream started from a stale snapshot
+    /// must still deliver the latest state on the next change. The version stamps stay
+    /// those of the snapshot, so if the event of `fresh`'s own change is still on its
+    /// way it is not mistaken for stale and still calls back.
+    pub fn refresh(&mut self, id: ListenerId, fresh: &User) {
+        let Some(entry) = self.listeners.get_mut(&id) else {
+            return;
+        };
+        let users: Vec<&mut User> = match &mut entry.listener {
+            Listener::One(u) | Listener::Updated(u) => vec![u],
+            Listener::List(users) => users.iter_mut().filter(|u| u.id == fresh.id).collect(),
+            Listener::Deleted(_) => Vec::new(),
+        };
+        for u in users {
+            if fresh.id == u.id && fresh.updated > u.updated {
+                u.fields.clone_from(&fresh.fields);
+                u.custom.clone_from(&fresh.custom);
+            }
+        }
+    }
+
     /// Updates listener state for `event` and returns the calls to make. Listeners that
     /// are finished by the event (`onDeleted`, `onUpdated` after a delete) are removed;
     /// channels left without subscribers are appended to `gone`.
-    pub fn dispatch(&mut self, event: &Event, gone: &mut Vec<String>) -> Vec<(Function, Payload)> {
+    pub fn dispatch(
+        &mut self,
+        event: &Event,
+        gone: &mut Vec<String>,
+    ) -> Vec<(ListenerId, Function, Payload)> {
         let mut out = Vec::new();
         let mut finished = Vec::new();
         let id = event.user_id();
@@ -139,8 +176,10 @@ impl Subscriptions {
                 (Listener::One(u) | Listener::Updated(u), EventKind::Set(cs)) => {
                     cs.merge_into(u).then(|| Payload::User(Box::new(u.clone())))
                 }
-                (Listener::Updated(_), EventKind::Delete { .. }) => {
-                    finished.push(*lid);
+                (Listener::Updated(u), EventKind::Delete { .. }) => {
+                    if !stale_delete(u, event.timetoken) {
+                        finished.push(*lid);
+                    }
                     None
                 }
                 (Listener::One(_), EventKind::Delete { .. }) => None,
@@ -153,7 +192,7 @@ impl Subscriptions {
                 }
                 (Listener::List(users), EventKind::Delete { .. }) => {
                     let before = users.len();
-                    users.retain(|u| u.id != id);
+                    users.retain(|u| u.id != id || stale_delete(u, event.timetoken));
                     (users.len() != before).then(|| Payload::Users(users.clone()))
                 }
                 (Listener::Deleted(uid), EventKind::Delete { .. }) => {
@@ -166,7 +205,7 @@ impl Subscriptions {
                 }
             };
             if let Some(p) = payload {
-                out.push((entry.callback.clone(), p));
+                out.push((*lid, entry.callback.clone(), p));
             }
         }
         for lid in finished {

@@ -14,6 +14,9 @@ extern "C" {
     pub fn set_interval(f: &Function, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearInterval)]
     pub fn clear_interval(id: &JsValue);
+    /// `performance.now()`: a monotonic clock with sub-millisecond resolution.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    pub fn now() -> f64;
 }
 
 /// Resolves after `ms` milliseconds.

@@ -9,14 +9,14 @@
 use super::http::{Call, Http, HttpConfig, Reply, LONG_POLL_TIMEOUT_MS};
 use super::{Backend, BoxFuture, EventSink};
 use crate::convert;
-use crate::timer::sleep;
+use crate::timer::{self, sleep};
 use ferrochat_core::page::ListPage;
 use ferrochat_core::wire::{leave_path, parse_timetoken, subscribe_path, uuid_path, uuids_path};
 use ferrochat_core::{ChatError, ListQuery, Result, SetMode, User, UserPatch};
 use gloo_net::http::Method;
 use js_sys::{Array, Reflect};
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
@@ -24,12 +24,8 @@ use web_sys::AbortController;
 
 /// `include` for user reads and writes.
 const INCLUDE: &str = "status,type,custom";
-/// Conditional updates retried after a 412 before giving up.
-const MAX_CONFLICT_RETRIES: usize = 5;
-/// How far before a subscribe call the first poll looks back (ms), so that a change made
-/// right after `streamUpdates()` returns is never missed.
-const CATCH_UP_MARGIN_MS: f64 = 250.0;
-
+/// Conditional updates tried before the last, unconditional one.
+const MAX_CONFLICT_RETRIES: u32 = 6;
 /// Network settings from `ChatConfig`.
 pub struct NetworkConfig {
     /// HTTP settings.
@@ -45,11 +41,15 @@ struct Net {
     channels: RefCell<BTreeSet<String>>,
     /// `(tt, tr)` of the last response.
     cursor: RefCell<Option<(u64, String)>>,
+    /// Server time minus `timer::now()`, in ms, estimated at the last handshake.
+    server_offset_ms: Cell<Option<f64>>,
+    /// Channels that joined a running loop: events before this timetoken are history.
+    joined: RefCell<HashMap<String, u64>>,
     /// The poll in flight, to abort on a change of channels.
     poll: RefCell<Option<AbortController>>,
     running: Cell<bool>,
     destroyed: Cell<bool>,
-    /// `Date.now()` when the loop last started without a cursor.
+    /// `timer::now()` of the first subscribe call while the loop had no cursor.
     started_at: Cell<f64>,
 }
 
@@ -68,6 +68,8 @@ impl Network {
                 sink,
                 channels: RefCell::default(),
                 cursor: RefCell::default(),
+                server_offset_ms: Cell::new(None),
+                joined: RefCell::default(),
                 poll: RefCell::default(),
                 running: Cell::new(false),
                 destroyed: Cell::new(false),
@@ -75,6 +77,11 @@ impl Network {
             }),
         }
     }
+}
+
+/// Milliseconds (since the epoch) as timetoken ticks, keeping sub-millisecond precision.
+fn ticks(ms: f64) -> u64 {
+    (ms * 10_000.0).max(0.0) as u64
 }
 
 fn data(reply: &Reply) -> JsValue {
@@ -128,15 +135,20 @@ impl Net {
                 self.patch(&id, &patch, None).await
             }
             SetMode::Update => {
-                // Read, then write only if the record is still that version: the user
-                // must exist, and a deleted user is never re-created by an update.
-                for _ in 0..MAX_CONFLICT_RETRIES {
+                // Read, then write only if the record is still that version (`If-Match`):
+                // the user must exist, and an update never re-creates a deleted user.
+                // Patches merge field by field on the server, so under heavy contention
+                // the last try is unconditional right after a read that saw the user.
+                for attempt in 0..=MAX_CONFLICT_RETRIES {
                     let base = self.get(&id).await?.ok_or(ChatError::UserNotFound)?;
                     if patch.apply(&id, Some(&base))?.is_none() {
                         return Ok(base);
                     }
-                    match self.patch(&id, &patch, Some(base.etag.clone())).await {
-                        Err(ChatError::PreconditionFailed) => continue,
+                    let condition = (attempt < MAX_CONFLICT_RETRIES).then(|| base.etag.clone());
+                    match self.patch(&id, &patch, condition).await {
+                        Err(ChatError::PreconditionFailed) => {
+                            sleep(js_sys::Math::random() * f64::from(5 << attempt)).await;
+                        }
                         other => return other,
                     }
                 }
@@ -205,6 +217,16 @@ impl Net {
         })
     }
 
+    /// Notes when `channel` joined, in server time: a channel joining a running loop
+    /// resumes from the loop's cursor, so the server replays that channel's history since
+    /// then, and events from before the join must be dropped.
+    fn note_join(&self, channel: &str) {
+        if let (Some(_), Some(offset)) = (&*self.cursor.borrow(), self.server_offset_ms.get()) {
+            let since = ticks(timer::now() + offset);
+            self.joined.borrow_mut().insert(channel.to_string(), since);
+        }
+    }
+
     /// Restarts the poll in flight with the current channel set, or starts the loop.
     fn channels_changed(self: &Rc<Self>) {
         if self.running.get() {
@@ -235,7 +257,7 @@ impl Net {
                 query.push(("tt", tt.to_string()));
                 query.push(("tr", tr.clone()));
             } else if self.started_at.get() == 0.0 {
-                self.started_at.set(js_sys::Date::now());
+                self.started_at.set(timer::now());
             }
             query.push(("ee", String::new()));
             let call = Call {
@@ -279,21 +301,35 @@ impl Net {
             .and_then(|r| r.as_f64())
             .map_or_else(|| "1".to_string(), |r| (r as u32).to_string());
         let Some(mut tt) = tt else { return };
+        let mut joined = self.joined.borrow_mut();
         if handshake {
-            // Look back to just before the first subscribe call, measured on our own
-            // clock as elapsed time (no clock skew): the server's catch-up fills it in.
-            let elapsed = js_sys::Date::now() - self.started_at.get() + CATCH_UP_MARGIN_MS;
-            tt = tt.saturating_sub((elapsed.max(0.0) as u64).saturating_mul(10_000));
+            joined.clear();
+            // The handshake answers with the server's time, some time before we read it:
+            // that maps our monotonic clock onto the server's without wall-clock skew. We
+            // take the lower bound (as if the answer took no time to arrive), so estimated
+            // join times are never later than the real ones: a change made right after a
+            // subscribe is never dropped; at worst one made a few ms before it is replayed
+            // (and ignored by listeners whose snapshot already has it).
+            let offset = tt as f64 / 10_000.0 - timer::now();
+            self.server_offset_ms.set(Some(offset));
+            tt = tt.min(ticks(self.started_at.get() + offset));
             self.started_at.set(0.0);
         } else if let Ok(messages) =
             Reflect::get(body, &"m".into()).and_then(|m| m.dyn_into::<Array>())
         {
             for m in messages.iter() {
                 if let Some(event) = convert::event_from_wire(&m) {
-                    (self.sink)(event);
+                    if joined
+                        .get(&event.channel)
+                        .is_none_or(|since| event.timetoken >= *since)
+                    {
+                        (self.sink)(event);
+                    }
                 }
             }
+            joined.retain(|_, since| *since > tt);
         }
+        drop(joined);
         *self.cursor.borrow_mut() = Some((tt, region));
     }
 
@@ -333,6 +369,7 @@ impl Backend for Network {
 
     fn subscribe(&self, channel: &str) {
         if self.net.channels.borrow_mut().insert(channel.to_string()) {
+            self.net.note_join(channel);
             self.net.channels_changed();
         }
     }
