@@ -17,6 +17,25 @@ stage() {
   fi
 }
 
+# Runs a command with a fresh ferrochat-server on a free loopback port, as FERROCHAT_ORIGIN.
+with_server() {
+  local log pid port
+  log=$(mktemp)
+  target/release/ferrochat-server --listen 127.0.0.1:0 --subscribe-timeout 10 >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do
+    port=$(sed -n 's|^ferrochat-server listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$log")
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  if [ -z "$port" ]; then echo "ferrochat-server did not start:"; cat "$log"; kill "$pid" 2>/dev/null; return 1; fi
+  local rc=0
+  FERROCHAT_ORIGIN="127.0.0.1:$port" "$@" || rc=$?
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  rm -f "$log"
+  return $rc
+}
+
 npm_suite() { # dir: install from the lock file, then npm test
   (cd "$1" && { [ -f package-lock.json ] && npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error; } && npm test)
 }
@@ -31,11 +50,16 @@ stage "cargo test: ferrochat-core" cargo test -p ferrochat-core
 stage "build pkg/" node scripts/build.mjs
 stage "wasm-bindgen-test: Node" wasm-pack test --node -- -p ferrochat --test wasm_node
 stage "wasm-bindgen-test: headless Chromium" wasm-pack test --headless --chrome -- -p ferrochat --test wasm_browser
+stage "build ferrochat-server (release)" cargo build --release -p ferrochat-server
+stage "wasm-bindgen-test: Node, network backend" with_server wasm-pack test --node -- -p ferrochat --test wasm_node
+stage "wasm-bindgen-test: headless Chromium, network backend" with_server wasm-pack test --headless --chrome -- -p ferrochat --test wasm_browser
 for suite in tests/js tests/types tests/package; do
   [ -f "$suite/package.json" ] && stage "JS: $suite" npm_suite "$suite"
 done
 stage "demo: examples/quickstart.mjs" bash -c '(cd examples && npm install --no-audit --no-fund --loglevel=error) && node examples/quickstart.mjs >/dev/null'
 [ -f scripts/test-server.sh ] && stage "ferrochat-server" bash scripts/test-server.sh
+[ -f scripts/test-network.sh ] && stage "network backend, interop, restart, lifecycle" bash scripts/test-network.sh
+[ -f www/package.json ] && stage "www (headless Chromium)" npm_suite www
 
 printf '\n'
 [ "$failed" -gt 0 ] && printf 'failed stage: %s\n' "${failures[@]}"

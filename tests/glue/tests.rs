@@ -29,9 +29,53 @@ async fn code(p: Promise) -> String {
     prop(&e, "code").as_string().expect("no code")
 }
 
+/// The server these tests talk to, fixed at compile time: unset = the embedded store.
+const ORIGIN: Option<&str> = option_env!("FERROCHAT_ORIGIN");
+
+/// A per-run prefix, so runs against a long-lived server do not collide.
+fn unique(id: &str) -> String {
+    thread_local!(static RUN: String = format!("{:x}", (js_sys::Math::random() * 1e12) as u64));
+    RUN.with(|r| format!("{id}-{r}"))
+}
+
+/// `Chat.init` config for `user` on the backend under test.
+fn config(user: &str) -> JsValue {
+    match ORIGIN {
+        None => obj(&[("userId", user.into())]),
+        Some(origin) => obj(&[
+            ("userId", user.into()),
+            ("publishKey", "demo".into()),
+            ("subscribeKey", "demo".into()),
+            ("origin", origin.into()),
+            ("ssl", false.into()),
+        ]),
+    }
+}
+
 /// A Chat as the JS object JS code sees (methods are called through JS, as users do).
 async fn chat(user: &str) -> JsValue {
-    ok(Chat::init(obj(&[("userId", user.into())]))).await
+    ok(Chat::init(config(&unique(user)))).await
+}
+
+/// Waits (up to 5 s) until `f` holds, yielding to the event loop in between.
+async fn eventually(f: impl Fn() -> bool) -> bool {
+    wait_up_to(500, f).await
+}
+
+/// Waits up to `ticks` × 10 ms until `f` holds.
+async fn wait_up_to(ticks: u32, f: impl Fn() -> bool) -> bool {
+    for _ in 0..ticks {
+        if f() {
+            return true;
+        }
+        let p = Promise::new(&mut |resolve, _| {
+            let g = js_sys::global();
+            let set: Function = Reflect::get(&g, &"setTimeout".into()).unwrap().dyn_into().unwrap();
+            set.call2(&g, &resolve, &10.into()).unwrap();
+        });
+        ok(p).await;
+    }
+    f()
 }
 
 async fn call(target: &JsValue, method: &str, args: &[JsValue]) -> JsValue {
@@ -50,8 +94,8 @@ async fn call_err(target: &JsValue, method: &str, args: &[JsValue]) -> String {
 async fn init_creates_the_current_user() {
     let c = chat("wasm-init").await;
     let me = prop(&c, "currentUser");
-    assert_eq!(prop(&me, "id").as_string().unwrap(), "wasm-init");
-    assert_eq!(prop(&me, "name").as_string().unwrap(), "wasm-init");
+    assert_eq!(prop(&me, "id").as_string().unwrap(), unique("wasm-init"));
+    assert_eq!(prop(&me, "name").as_string().unwrap(), unique("wasm-init"));
     assert!(prop(&me, "updated").as_string().unwrap().ends_with('Z'));
     assert_eq!(code(Chat::init(obj(&[]))).await, "ID_REQUIRED");
     assert_eq!(code(Chat::init(JsValue::from(5))).await, "INVALID_ARGUMENT");
@@ -60,20 +104,21 @@ async fn init_creates_the_current_user() {
 #[wasm_bindgen_test]
 async fn create_update_delete_round_trip() {
     let c = chat("wasm-crud").await;
+    let ann: JsValue = unique("wasm-ann").into();
     let data = obj(&[("name", "Ann".into()), ("custom", obj(&[("n", 1.into())]))]);
-    let u = call(&c, "createUser", &["wasm-ann".into(), data.clone()]).await;
+    let u = call(&c, "createUser", &[ann.clone(), data.clone()]).await;
     assert_eq!(prop(&u, "name").as_string().unwrap(), "Ann");
-    assert_eq!(call_err(&c, "createUser", &["wasm-ann".into(), data]).await, "USER_EXISTS");
+    assert_eq!(call_err(&c, "createUser", &[ann.clone(), data]).await, "USER_EXISTS");
     let u2 = call(&u, "update", &[obj(&[("email", "a@x.io".into()), ("name", JsValue::UNDEFINED)])]).await;
     assert_eq!(prop(&u2, "email").as_string().unwrap(), "a@x.io");
     assert_eq!(prop(&u2, "name").as_string().unwrap(), "Ann");
     assert!(prop(&u, "email").is_undefined(), "snapshots are immutable");
-    let soft = call(&c, "deleteUser", &["wasm-ann".into(), obj(&[("soft", true.into())])]).await;
+    let soft = call(&c, "deleteUser", &[ann.clone(), obj(&[("soft", true.into())])]).await;
     assert_eq!(prop(&soft, "status").as_string().unwrap(), "deleted");
-    assert_eq!(call(&c, "deleteUser", &["wasm-ann".into()]).await, JsValue::TRUE);
-    assert_eq!(call(&c, "deleteUser", &["wasm-ann".into()]).await, JsValue::TRUE);
-    assert!(call(&c, "getUser", &["wasm-ann".into()]).await.is_null());
-    assert_eq!(call_err(&c, "updateUser", &["wasm-ann".into(), obj(&[])]).await, "USER_NOT_FOUND");
+    assert_eq!(call(&c, "deleteUser", &[ann.clone()]).await, JsValue::TRUE);
+    assert_eq!(call(&c, "deleteUser", &[ann.clone()]).await, JsValue::TRUE);
+    assert!(call(&c, "getUser", &[ann.clone()]).await.is_null());
+    assert_eq!(call_err(&c, "updateUser", &[ann.clone(), obj(&[])]).await, "USER_NOT_FOUND");
 }
 
 #[wasm_bindgen_test]
@@ -95,7 +140,7 @@ async fn wrong_types_reject_and_never_poison_the_module() {
     for v in &values {
         for method in ["getUser", "createUser", "updateUser", "deleteUser"] {
             let f: Function = prop(&c, method).dyn_into().unwrap();
-            let r = f.call2(&c, &"wasm-fuzz-target".into(), v).expect("threw synchronously");
+            let r = f.call2(&c, &unique("wasm-fuzz-target").into(), v).expect("threw synchronously");
             if let Err(e) = JsFuture::from(r.dyn_into::<Promise>().unwrap()).await {
                 assert!(prop(&e, "code").is_string(), "{method}: rejection without code");
             }
@@ -107,14 +152,15 @@ async fn wrong_types_reject_and_never_poison_the_module() {
         }
     }
     // Still alive.
-    assert!(call(&c, "getUser", &["wasm-fuzz".into()]).await.is_object());
+    assert!(call(&c, "getUser", &[unique("wasm-fuzz").into()]).await.is_object());
 }
 
 #[wasm_bindgen_test]
 async fn stream_updates_delivers_merged_state_from_another_chat() {
     let a = chat("wasm-stream-a").await;
     let b = chat("wasm-stream-b").await;
-    let target = call(&a, "createUser", &["wasm-target".into(), obj(&[("name", "T".into()), ("email", "t@x.io".into())])]).await;
+    let id: JsValue = unique("wasm-target").into();
+    let target = call(&a, "createUser", &[id.clone(), obj(&[("name", "T".into()), ("email", "t@x.io".into())])]).await;
     let seen = Array::new();
     let sink = seen.clone();
     let cb = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |u: JsValue| {
@@ -127,19 +173,21 @@ async fn stream_updates_delivers_merged_state_from_another_chat() {
         .unwrap()
         .dyn_into()
         .unwrap();
-    call(&b, "updateUser", &["wasm-target".into(), obj(&[("name", "T2".into())])]).await;
-    // Events are delivered from a clean stack (a spawned task): yield once.
-    ok(Promise::resolve(&JsValue::NULL)).await;
-    ok(Promise::resolve(&JsValue::NULL)).await;
+    call(&b, "updateUser", &[id.clone(), obj(&[("name", "T2".into())])]).await;
+    // Events are delivered from a clean stack (a spawned task), later than the write.
+    assert!(eventually(|| seen.length() >= 1).await, "no event delivered");
     assert_eq!(seen.length(), 1);
     let got = seen.get(0);
     assert_eq!(prop(&got, "name").as_string().unwrap(), "T2");
     assert_eq!(prop(&got, "email").as_string().unwrap(), "t@x.io", "changesets merge");
     stop.call0(&JsValue::NULL).unwrap();
     stop.call0(&JsValue::NULL).unwrap();
-    call(&b, "updateUser", &["wasm-target".into(), obj(&[("name", "T3".into())])]).await;
-    ok(Promise::resolve(&JsValue::NULL)).await;
+    call(&b, "updateUser", &[id.clone(), obj(&[("name", "T3".into())])]).await;
+    wait_up_to(50, || false).await; // half a second of quiet shows a stray delivery
     assert_eq!(seen.length(), 1, "no delivery after unsubscribe");
+    for c in [&a, &b] {
+        prop(c, "destroy").dyn_into::<Function>().unwrap().call0(c).unwrap();
+    }
 }
 
 #[wasm_bindgen_test]
@@ -168,4 +216,14 @@ fn conversions_follow_one_policy() {
     for bad in [obj(&[("limit", 101.into())]), obj(&[("limit", 1.5.into())]), obj(&[("sort", obj(&[("name", "up".into())]))])] {
         assert_eq!(convert::list_query(&bad).unwrap_err().code(), "INVALID_ARGUMENT");
     }
+}
+
+#[wasm_bindgen_test]
+async fn v2_signatures_match_the_protocol_vectors() {
+    // protocol.md §7: HMAC-SHA256 through WebCrypto, URL-safe base64, "v2." prefix.
+    let get = "GET\nmyPublishKey\n/v2/auth/audit/sub-key/mySubscribeKey\nchannel=ch1&pnsdk=PubNub-JS-Nodejs%2FsuchJavascript&timestamp=1317427200&uuid=myUUID\n";
+    let patch = "PATCH\nmyPublishKey\n/v2/objects/mySubKey/uuids/myUUID\ninclude=status%2Ctype%2Ccustom&pnsdk=PubNub-JS-Nodejs%2FsuchJavascript&timestamp=1317427200&uuid=myUUID\n{\"name\":\"Ann\"}";
+    let sign = ferrochat::backend::http::sign_for_test;
+    assert_eq!(sign("mySecretKey", get).await.unwrap(), "v2.I7AFqanrAAtwVfvLHyKECTWw7UcZmwbRnwENpXdGB9E");
+    assert_eq!(sign("mySecretKey", patch).await.unwrap(), "v2.ThBBwveKZyOF8VZGNYQOV7IGWVJRS-j1MYUfxFq6FUI");
 }
