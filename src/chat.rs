@@ -391,9 +391,7 @@ impl ChatInner {
 
     /// Reads the current records of a new listener's users (100 per request) and brings
     /// its state up to date. Best effort: on failure the stream goes on from the snapshot.
-    async fn refresh_listener(self: Rc<Self>, id: ListenerId, mut ids: Vec<String>) {
-        ids.sort_unstable();
-        ids.dedup();
+    async fn refresh_listener(self: Rc<Self>, id: ListenerId, ids: Vec<String>) {
         for chunk in ids.chunks(ferrochat_core::page::MAX_LIMIT) {
             if !self.subs.borrow().is_live(id) {
                 return;

@@ -18,6 +18,18 @@ pub fn encode(s: &str) -> String {
     out
 }
 
+/// Insertion sort: linear on sorted input (channel lists arrive sorted), fine for the few
+/// query parameters, and far smaller in wasm than another `slice::sort` instantiation.
+fn insertion_sort<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && less(&v[j], &v[j - 1]) {
+            v.swap(j, j - 1);
+            j -= 1;
+        }
+    }
+}
+
 /// `key=encode(value)` pairs joined with `&`, in the given order (keys are not encoded).
 pub fn query_string(pairs: &[(&str, String)]) -> String {
     let mut out = String::new();
@@ -43,7 +55,7 @@ pub fn string_to_sign(
     body: Option<&str>,
 ) -> String {
     let mut sorted: Vec<&(&str, String)> = query.iter().collect();
-    sorted.sort_unstable_by(|a, b| a.0.cmp(b.0).then_with(|| a.1.cmp(&b.1)));
+    insertion_sort(&mut sorted, |a, b| (a.0, &a.1) < (b.0, &b.1));
     let method = if path.starts_with("/publish") {
         "GET"
     } else {
@@ -104,7 +116,7 @@ pub fn leave_path<'a>(sub_key: &str, channels: impl IntoIterator<Item = &'a str>
 
 fn channel_list<'a>(channels: impl IntoIterator<Item = &'a str>) -> String {
     let mut v: Vec<&str> = channels.into_iter().collect();
-    v.sort_unstable();
+    insertion_sort(&mut v, |a, b| a < b);
     v.dedup();
     let list: Vec<String> = v.into_iter().map(encode).collect();
     if list.is_empty() {
