@@ -53,8 +53,11 @@ run(wasmOpt, [
 ]);
 copyFileSync(join(out, "web", "ferrochat.js"), join(pkg, "ferrochat_web.js"));
 copyFileSync(join(out, "nodejs", "ferrochat.js"), join(pkg, "ferrochat_node.cjs"));
-copyFileSync(join(out, "nodejs", "ferrochat.d.ts"), join(pkg, "ferrochat.d.ts"));
-copyFileSync(join(out, "nodejs", "ferrochat.d.ts"), join(pkg, "ferrochat.d.cts"));
+// Types: the generated declarations without `[Symbol.dispose]` members (they need the
+// esnext.disposable lib, which consumers on older `lib` settings do not have).
+const types = readFileSync(join(out, "nodejs", "ferrochat.d.ts"), "utf8").replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, "");
+writeFileSync(join(pkg, "ferrochat.d.ts"), types);
+writeFileSync(join(pkg, "ferrochat.d.cts"), types);
 for (const f of ["index.cjs", "index.mjs", "browser.js"]) copyFileSync(join(root, "js", f), join(pkg, f));
 const version = /^version = "([^"]+)"/m.exec(readFileSync(join(root, "Cargo.toml"), "utf8"))[1];
 const manifest = JSON.parse(readFileSync(join(root, "js", "package.json"), "utf8"));

@@ -586,7 +586,7 @@ impl Chat {
     pub fn delete_user(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "DeleteOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "DeleteOptions")] options: JsValue,
     ) -> Promise {
         let chat = self.inner.clone();
         promise(async move {
@@ -638,7 +638,7 @@ impl Chat {
     pub fn delete_users(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string[] | { filter: string }")] target: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "BulkDeleteOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "BulkDeleteOptions")] options: JsValue,
     ) -> Promise {
         let chat = self.inner.clone();
         promise(crate::bulk::delete_users(chat, target, options))
@@ -649,7 +649,7 @@ impl Chat {
     #[wasm_bindgen(js_name = getUsers, unchecked_return_type = "Promise<GetUsersResult>")]
     pub fn get_users(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "GetUsersParams")] params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "GetUsersParams")] params: JsValue,
     ) -> Promise {
         let chat = self.inner.clone();
         promise(async move {

@@ -135,7 +135,7 @@ impl User {
     #[wasm_bindgen(unchecked_return_type = "Promise<true | User>")]
     pub fn delete(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "DeleteOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "DeleteOptions")] options: JsValue,
     ) -> Promise {
         let (chat, id) = (self.chat.clone(), self.data.id.clone());
         crate::chat::promise(async move {

@@ -115,9 +115,9 @@ async fn create_update_delete_round_trip() {
     assert!(prop(&u, "email").is_undefined(), "snapshots are immutable");
     let soft = call(&c, "deleteUser", &[ann.clone(), obj(&[("soft", true.into())])]).await;
     assert_eq!(prop(&soft, "status").as_string().unwrap(), "deleted");
-    assert_eq!(call(&c, "deleteUser", &[ann.clone()]).await, JsValue::TRUE);
-    assert_eq!(call(&c, "deleteUser", &[ann.clone()]).await, JsValue::TRUE);
-    assert!(call(&c, "getUser", &[ann.clone()]).await.is_null());
+    assert_eq!(call(&c, "deleteUser", std::slice::from_ref(&ann)).await, JsValue::TRUE);
+    assert_eq!(call(&c, "deleteUser", std::slice::from_ref(&ann)).await, JsValue::TRUE);
+    assert!(call(&c, "getUser", std::slice::from_ref(&ann)).await.is_null());
     assert_eq!(call_err(&c, "updateUser", &[ann.clone(), obj(&[])]).await, "USER_NOT_FOUND");
 }
 
