@@ -421,17 +421,15 @@ impl ChatInner {
     /// Delivers queued events. Borrows end before any JS callback runs.
     fn drain(self: &Rc<Self>) {
         loop {
-            let mut gone = Vec::new();
-            let (event, calls) = {
+            let (event, calls, finished) = {
                 let mut subs = self.subs.borrow_mut();
                 let Some(event) = subs.queue.pop_front() else {
                     subs.scheduled = false;
                     return;
                 };
-                let calls = subs.dispatch(&event, &mut gone);
-                (event, calls)
+                let (calls, finished) = subs.dispatch(&event);
+                (event, calls, finished)
             };
-            self.unsubscribe_all(gone);
             for (lid, cb, payload) in calls {
                 if !self.subs.borrow().is_live(lid) {
                     continue; // unsubscribed by an earlier callback
@@ -446,6 +444,10 @@ impl ChatInner {
                     Payload::Deleted(id, soft) => deleted_info(&id, soft),
                 };
                 call_back(&cb, &arg);
+            }
+            for lid in finished {
+                let gone = self.subs.borrow_mut().remove(lid);
+                self.unsubscribe_all(gone);
             }
             self.watch_self(&event);
         }

@@ -29,6 +29,9 @@ pub enum Listener {
     Deleted(String),
 }
 
+/// A callback to make: the listener, its function, the argument.
+pub type Call = (ListenerId, Function, Payload);
+
 /// What to call back with.
 pub enum Payload {
     /// One user.
@@ -157,14 +160,14 @@ impl Subscriptions {
         }
     }
 
-    /// Updates listener state for `event` and returns the calls to make. Listeners that
-    /// are finished by the event (`onDeleted`, `onUpdated` after a delete) are removed;
-    /// channels left without subscribers are appended to `gone`.
+    /// Updates listener state for `event` and returns the calls to make, and the
+    /// listeners the event finishes (`onDeleted`, `onUpdated` after a delete), which the
+    /// caller removes once their last call is made.
+    #[allow(clippy::type_complexity)]
     pub fn dispatch(
         &mut self,
         event: &Event,
-        gone: &mut Vec<String>,
-    ) -> Vec<(ListenerId, Function, Payload)> {
+    ) -> (Vec<(ListenerId, Function, Payload)>, Vec<ListenerId>) {
         let mut out = Vec::new();
         let mut finished = Vec::new();
         let id = event.user_id();
@@ -208,9 +211,6 @@ impl Subscriptions {
                 out.push((*lid, entry.callback.clone(), p));
             }
         }
-        for lid in finished {
-            gone.extend(self.remove(lid));
-        }
-        out
+        (out, finished)
     }
 }

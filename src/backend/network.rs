@@ -49,6 +49,8 @@ struct Net {
     poll: RefCell<Option<AbortController>>,
     running: Cell<bool>,
     destroyed: Cell<bool>,
+    /// Channels to send a `leave` for, flushed together once per turn of the event loop.
+    leaving: RefCell<BTreeSet<String>>,
     /// `timer::now()` of the first subscribe call while the loop had no cursor.
     started_at: Cell<f64>,
 }
@@ -73,6 +75,7 @@ impl Network {
                 poll: RefCell::default(),
                 running: Cell::new(false),
                 destroyed: Cell::new(false),
+                leaving: RefCell::default(),
                 started_at: Cell::new(0.0),
             }),
         }
@@ -126,12 +129,12 @@ impl Net {
                 self.patch(&id, &patch, None).await
             }
             SetMode::Create => {
-                // Validate exactly as the embedded store does, then create. (The
+                // Checks in the embedded store's order: existence, then the record. (The
                 // protocol has no "create only"; a concurrent creator may win the race.)
-                patch.apply(&id, None)?;
                 if self.get(&id).await?.is_some() {
                     return Err(ChatError::UserExists);
                 }
+                patch.apply(&id, None)?;
                 self.patch(&id, &patch, None).await
             }
             SetMode::Update => {
@@ -333,15 +336,36 @@ impl Net {
         *self.cursor.borrow_mut() = Some((tt, region));
     }
 
+    /// Queues a `leave` for `channel`. Leaves are sent together once the current turn of
+    /// the event loop ends (in requests of at most 100 channels), and not at all for
+    /// channels subscribed again by then: subscribe/unsubscribe churn costs no requests.
     fn leave(self: &Rc<Self>, channel: String) {
+        let first = {
+            let mut leaving = self.leaving.borrow_mut();
+            leaving.insert(channel);
+            leaving.len() == 1
+        };
+        if !first {
+            return;
+        }
         let net = self.clone();
         spawn_local(async move {
-            let call = Call {
-                idempotent: false,
-                ..Call::get(leave_path(&net.sub_key, [channel.as_str()]), Vec::new())
-            };
-            // Best effort: presence is not part of what ferrochat promises.
-            let _ = net.http.send(&call).await;
+            sleep(0.0).await;
+            let channels: Vec<String> = std::mem::take(&mut *net.leaving.borrow_mut())
+                .into_iter()
+                .filter(|c| !net.channels.borrow().contains(c))
+                .collect();
+            for chunk in channels.chunks(100) {
+                let call = Call {
+                    idempotent: false,
+                    ..Call::get(
+                        leave_path(&net.sub_key, chunk.iter().map(String::as_str)),
+                        Vec::new(),
+                    )
+                };
+                // Best effort: presence is not part of what ferrochat promises.
+                let _ = net.http.send(&call).await;
+            }
         });
     }
 }
