@@ -1,0 +1,96 @@
+// Starts the release ferrochat-server binary for the network tests and stops it by PID.
+// Same approach as tests/server-js/helpers/server.mjs (read the "listening" line from
+// stdout), plus: a fixed --listen address (for restart tests), SIGKILL, and a free-port
+// picker.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, "..", "..", "..");
+
+/** Path of the server binary: $FERROCHAT_SERVER_BIN or target/release/ferrochat-server. */
+export const serverBin = process.env.FERROCHAT_SERVER_BIN
+  ? resolve(process.env.FERROCHAT_SERVER_BIN)
+  : resolve(repoRoot, "target", "release", "ferrochat-server");
+
+const LISTENING = /^ferrochat-server listening on http:\/\/(127\.0\.0\.1):(\d+)$/;
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (bind to 0, read it, close). */
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * Starts a server; resolves to { port, origin, pid, log(), stop(), kill() }.
+ * @param {object} [opts]
+ * @param {string} [opts.listen] address to bind (default 127.0.0.1:0, a free port)
+ * @param {number} [opts.subscribeTimeout] long-poll hold in seconds (default 10)
+ * @param {string[]} [opts.args] extra flags (e.g. ["--db", path])
+ */
+export async function startServer({ listen = "127.0.0.1:0", subscribeTimeout = 10, args = [] } = {}) {
+  if (!existsSync(serverBin)) {
+    throw new Error(
+      `ferrochat-server binary not found at ${serverBin} (run cargo build --release -p ferrochat-server or set FERROCHAT_SERVER_BIN)`,
+    );
+  }
+  const child = spawn(serverBin, ["--listen", listen, "--subscribe-timeout", String(subscribeTimeout), ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "info" },
+  });
+  let stderr = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  const exited = new Promise((resolveExit) => child.once("exit", (code, signal) => resolveExit({ code, signal })));
+  const port = await new Promise((resolvePort, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in time; stderr:\n${stderr}`)), 15_000);
+    const lines = createInterface({ input: child.stdout });
+    lines.once("line", (line) => {
+      clearTimeout(timer);
+      const m = LISTENING.exec(line);
+      if (m) resolvePort(Number(m[2]));
+      else reject(new Error(`unexpected first line: ${JSON.stringify(line)}`));
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening; stderr:\n${stderr}`));
+    });
+  });
+  const running = () => child.exitCode === null && child.signalCode === null;
+  return {
+    port,
+    origin: `127.0.0.1:${port}`,
+    pid: child.pid,
+    log: () => stderr,
+    running,
+    /** Stops this server (SIGTERM to its PID, SIGKILL after 5 s); resolves to its exit. */
+    async stop() {
+      if (!running()) return exited;
+      process.kill(child.pid, "SIGTERM");
+      const timer = setTimeout(() => {
+        if (running()) process.kill(child.pid, "SIGKILL");
+      }, 5_000);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    },
+    /** SIGKILL to its PID (a crash: no clean shutdown); resolves to its exit. */
+    async kill() {
+      if (running()) process.kill(child.pid, "SIGKILL");
+      return exited;
+    },
+  };
+}
