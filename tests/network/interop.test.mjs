@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { Chat } from "ferrochat";
 import { Chat as PnChat } from "@pubnub/chat";
 import PubNub from "pubnub";
-import { startServer } from "./helpers/server.mjs";
+import { startServer } from "../support/server.mjs";
 import { EVENT_MS, QUIET_MS, KEYS, netConfig, uid, sleep, waitFor, fields } from "./helpers/common.mjs";
 
 /** Time for @pubnub/chat's subscribe handshake to finish (it has no catch-up from "now"). */

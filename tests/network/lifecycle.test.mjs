@@ -9,7 +9,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Chat, User } from "ferrochat";
-import { startServer } from "./helpers/server.mjs";
+import { startServer } from "../support/server.mjs";
 import { EVENT_MS, QUIET_MS, netConfig, uid, sleep, waitFor, rejectsWith, fields, pool } from "./helpers/common.mjs";
 
 const NOT_FOUND = "User with this ID does not exist";

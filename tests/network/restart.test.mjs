@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Chat, User } from "ferrochat";
-import { startServer, freePort } from "./helpers/server.mjs";
+import { startServer, freePort } from "../support/server.mjs";
 import { netConfig, uid, sleep, waitFor, QUIET_MS } from "./helpers/common.mjs";
 
 /** Updates before the kill and after the restart. */

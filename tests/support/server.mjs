@@ -1,7 +1,7 @@
-// Starts the release ferrochat-server binary for the network tests and stops it by PID.
-// Same approach as tests/server-js/helpers/server.mjs (read the "listening" line from
-// stdout), plus: a fixed --listen address (for restart tests), SIGKILL, and a free-port
-// picker.
+// Starts the release ferrochat-server binary for tests and stops it by PID (shared by
+// tests/server-js and tests/network; only node built-ins, so any suite can import it).
+// It reads the "listening" line from stdout; supports a fixed --listen address (restart
+// tests), SIGKILL, and picking a free port.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, "..", "..", "..");
+const repoRoot = resolve(here, "..", "..");
 
 /** Path of the server binary: $FERROCHAT_SERVER_BIN or target/release/ferrochat-server. */
 export const serverBin = process.env.FERROCHAT_SERVER_BIN
