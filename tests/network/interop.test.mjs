@@ -9,8 +9,7 @@ import assert from "node:assert/strict";
 import { Chat } from "ferrochat";
 import { Chat as PnChat } from "@pubnub/chat";
 import PubNub from "pubnub";
-import { startServer } from "../support/server.mjs";
-import { EVENT_MS, QUIET_MS, KEYS, netConfig, uid, sleep, waitFor, fields } from "./helpers/common.mjs";
+import { EVENT_MS, QUIET_MS, KEYS, netConfig, uid, sleep, waitFor, fields, serverOrigin, destroyAll } from "./helpers/common.mjs";
 
 /** Time for @pubnub/chat's subscribe handshake to finish (it has no catch-up from "now"). */
 const PN_SETTLE_MS = 1_000;
@@ -39,22 +38,11 @@ describe("interop: ferrochat <-> @pubnub/chat 0.14.2 / pubnub 10.2.6 on ferrocha
   };
 
   before(async () => {
-    if (process.env.FERROCHAT_ORIGIN) {
-      origin = process.env.FERROCHAT_ORIGIN;
-    } else {
-      server = await startServer();
-      origin = server.origin;
-    }
+    ({ origin, server } = await serverOrigin());
   });
 
   after(async () => {
-    for (const chat of ferroChats) {
-      try {
-        chat.destroy();
-      } catch {
-        // best effort
-      }
-    }
+    destroyAll(ferroChats);
     for (const chat of pnChats) {
       chat.sdk.unsubscribeAll?.();
       chat.sdk.destroy?.();

@@ -10,7 +10,7 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Chat, User } from "ferrochat";
 import { startServer } from "../support/server.mjs";
-import { EVENT_MS, QUIET_MS, netConfig, uid, sleep, waitFor, rejectsWith, fields, pool } from "./helpers/common.mjs";
+import { EVENT_MS, QUIET_MS, netConfig, uid, sleep, waitFor, rejectsWith, fields, pool, serverOrigin, destroyAll } from "./helpers/common.mjs";
 
 const NOT_FOUND = "User with this ID does not exist";
 
@@ -44,23 +44,12 @@ for (const backend of ["embedded", "network"]) {
 
     before(async () => {
       if (!NETWORK) return;
-      if (process.env.FERROCHAT_ORIGIN) {
-        origin = process.env.FERROCHAT_ORIGIN;
-      } else {
-        server = await startServer();
-        servers.push(server);
-        origin = server.origin;
-      }
+      ({ origin, server } = await serverOrigin());
+      if (server) servers.push(server);
     });
 
     after(async () => {
-      for (const chat of chats) {
-        try {
-          chat.destroy();
-        } catch {
-          // best effort
-        }
-      }
+      destroyAll(chats);
       for (const s of servers) await s.stop();
     });
 

@@ -96,3 +96,25 @@ export async function pool(items, limit, fn) {
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
+
+/**
+ * The server a suite talks to: FERROCHAT_ORIGIN when set (scripts/test-network.sh), else a
+ * private one started here. Resolves to { origin, server } (server is null when shared).
+ */
+export async function serverOrigin() {
+  if (process.env.FERROCHAT_ORIGIN) return { origin: process.env.FERROCHAT_ORIGIN, server: null };
+  const { startServer } = await import("../../support/server.mjs");
+  const server = await startServer();
+  return { origin: server.origin, server };
+}
+
+/** Destroys ferrochat Chats (best effort), so Node can exit. */
+export function destroyAll(chats) {
+  for (const chat of chats) {
+    try {
+      chat.destroy();
+    } catch {
+      // best effort
+    }
+  }
+}
