@@ -1,0 +1,43 @@
+// Package size: the files a bundler ships for a browser build, raw, gzip -9 and brotli q11.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, relative, resolve } from "node:path";
+import zlib from "node:zlib";
+import { repoRoot } from "./server.mjs";
+
+const require = createRequire(import.meta.url);
+
+/** The anchor's browser/ESM files: @pubnub/chat's "module" entry and pubnub's "browser" entry. */
+export function anchorFiles() {
+  const chatDir = dirname(require.resolve("@pubnub/chat/package.json"));
+  const chatPkg = JSON.parse(readFileSync(resolve(chatDir, "package.json"), "utf8"));
+  const pnDir = dirname(require.resolve("pubnub/package.json"));
+  const pnPkg = JSON.parse(readFileSync(resolve(pnDir, "package.json"), "utf8"));
+  return {
+    versions: { "@pubnub/chat": chatPkg.version, pubnub: pnPkg.version },
+    files: [resolve(chatDir, chatPkg.module), resolve(pnDir, pnPkg.browser)],
+  };
+}
+
+export function ferrochatFiles() {
+  return { files: ["ferrochat_bg.wasm", "ferrochat_web.js", "browser.js"].map((f) => resolve(repoRoot, "pkg", f)) };
+}
+
+function measure(files) {
+  const per = files.map((f) => {
+    const buf = readFileSync(f);
+    return {
+      file: relative(resolve(repoRoot, "bench"), f).replace(/^node_modules\//, "").replace(/^\.\.\//, ""),
+      raw: buf.length,
+      gzip: zlib.gzipSync(buf, { level: 9 }).length,
+      brotli: zlib.brotliCompressSync(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length } }).length,
+    };
+  });
+  const total = (k) => per.reduce((a, p) => a + p[k], 0);
+  return { files: per, raw: total("raw"), gzip: total("gzip"), brotli: total("brotli") };
+}
+
+export function packageSizes() {
+  const a = anchorFiles();
+  return { ferrochat: measure(ferrochatFiles().files), anchor: { ...measure(a.files), versions: a.versions } };
+}
