@@ -436,11 +436,21 @@ impl ChatInner {
                 }
                 let arg = match payload {
                     Payload::User(u) => self.wrap(*u),
-                    Payload::Users(us) => us
-                        .into_iter()
-                        .map(|u| self.wrap(u))
-                        .collect::<Array>()
-                        .into(),
+                    Payload::List {
+                        previous,
+                        changed,
+                        removed,
+                    } => {
+                        let next = previous.slice(0, previous.length());
+                        for &i in removed.iter().rev() {
+                            splice_out(&next, i);
+                        }
+                        for (i, u) in changed {
+                            next.set(i as u32, self.wrap(u));
+                        }
+                        self.subs.borrow_mut().set_list_array(lid, next.clone());
+                        next.into()
+                    }
                     Payload::Deleted(id, soft) => deleted_info(&id, soft),
                 };
                 call_back(&cb, &arg);
@@ -501,6 +511,13 @@ impl ChatInner {
         let all = self.subs.borrow_mut().clear();
         self.unsubscribe_all(all);
         self.backend.destroy();
+    }
+}
+
+/// `array.splice(index, 1)`.
+fn splice_out(array: &Array, index: usize) {
+    if let Ok(f) = Reflect::get(array, &"splice".into()).and_then(|f| f.dyn_into::<Function>()) {
+        let _ = f.call2(array, &JsValue::from(index as u32), &JsValue::from(1));
     }
 }
 

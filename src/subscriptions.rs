@@ -5,7 +5,7 @@
 //! Dispatch only computes: JS callbacks are called by the caller after the borrow ends.
 
 use ferrochat_core::{Event, EventKind, User};
-use js_sys::Function;
+use js_sys::{Array, Function};
 use std::collections::{HashMap, VecDeque};
 
 /// Whether a delete event (at `timetoken`) is older than what `user` already shows: a
@@ -22,7 +22,7 @@ pub enum Listener {
     /// `user.streamUpdates(cb)`: the latest state of one user.
     One(User),
     /// `User.streamUpdatesOn(users, cb)`: the list in input order; deleted users leave it.
-    List(Vec<User>),
+    List(Box<ListState>),
     /// `user.onUpdated(cb)`: like `One`, but a hard delete ends it.
     Updated(User),
     /// `user.onDeleted(cb)`: called once with the user id on a hard or soft delete.
@@ -32,12 +32,32 @@ pub enum Listener {
 /// A callback to make: the listener, its function, the argument.
 pub type Call = (ListenerId, Function, Payload);
 
+/// The state of a `streamUpdatesOn` listener.
+pub struct ListState {
+    /// The users' latest states, in input order.
+    pub users: Vec<User>,
+    /// The JS array last delivered (at first, a copy of the caller's): an event builds a
+    /// new array of the same `User` objects with only the changed entry replaced, instead
+    /// of a new `User` per entry per event.
+    pub js: Array,
+    /// Ids whose state a refresh changed without a callback: re-wrapped on the next one.
+    pub refreshed: Vec<String>,
+}
+
 /// What to call back with.
 pub enum Payload {
     /// One user.
     User(Box<User>),
-    /// A list of users.
-    Users(Vec<User>),
+    /// A list change: the array last delivered, entries to replace (by index), and
+    /// entries removed (by index, ascending; an event never does both).
+    List {
+        /// The array last delivered.
+        previous: Array,
+        /// Entries to replace with a new `User`.
+        changed: Vec<(usize, User)>,
+        /// Entries to remove.
+        removed: Vec<usize>,
+    },
     /// A user id, and whether the delete was soft.
     Deleted(String, bool),
 }
@@ -133,6 +153,17 @@ impl Subscriptions {
         self.refcounts.len()
     }
 
+    /// Records the array a list listener last delivered.
+    pub fn set_list_array(&mut self, id: ListenerId, array: Array) {
+        if let Some(Entry {
+            listener: Listener::List(list),
+            ..
+        }) = self.listeners.get_mut(&id)
+        {
+            list.js = array;
+        }
+    }
+
     /// Whether listener `id` is still subscribed (a callback may unsubscribe another).
     pub fn is_live(&self, id: ListenerId) -> bool {
         self.listeners.contains_key(&id)
@@ -147,16 +178,28 @@ impl Subscriptions {
         let Some(entry) = self.listeners.get_mut(&id) else {
             return;
         };
-        let users: Vec<&mut User> = match &mut entry.listener {
-            Listener::One(u) | Listener::Updated(u) => vec![u],
-            Listener::List(users) => users.iter_mut().filter(|u| u.id == fresh.id).collect(),
-            Listener::Deleted(_) => Vec::new(),
-        };
-        for u in users {
-            if fresh.id == u.id && fresh.updated > u.updated {
+        let refresh = |u: &mut User| {
+            let newer = fresh.id == u.id && fresh.updated > u.updated;
+            if newer {
                 u.fields.clone_from(&fresh.fields);
                 u.custom.clone_from(&fresh.custom);
             }
+            newer
+        };
+        match &mut entry.listener {
+            Listener::One(u) | Listener::Updated(u) => {
+                refresh(u);
+            }
+            Listener::List(list) => {
+                let mut any = false;
+                for u in list.users.iter_mut() {
+                    any |= refresh(u);
+                }
+                if any {
+                    list.refreshed.push(fresh.id.clone());
+                }
+            }
+            Listener::Deleted(_) => {}
         }
     }
 
@@ -186,17 +229,43 @@ impl Subscriptions {
                     None
                 }
                 (Listener::One(_), EventKind::Delete { .. }) => None,
-                (Listener::List(users), EventKind::Set(cs)) => {
-                    let mut changed = false;
-                    for u in users.iter_mut().filter(|u| u.id == id) {
-                        changed |= cs.merge_into(u);
+                (Listener::List(list), EventKind::Set(cs)) => {
+                    let mut changed = Vec::new();
+                    for (i, u) in list.users.iter_mut().enumerate() {
+                        if u.id == id && cs.merge_into(u) {
+                            changed.push((i, u.clone()));
+                        }
                     }
-                    changed.then(|| Payload::Users(users.clone()))
+                    (!changed.is_empty()).then(|| {
+                        // Entries a refresh updated silently get their new state now too.
+                        for rid in std::mem::take(&mut list.refreshed) {
+                            for (i, u) in list.users.iter().enumerate() {
+                                if u.id == rid && u.id != id {
+                                    changed.push((i, u.clone()));
+                                }
+                            }
+                        }
+                        Payload::List {
+                            previous: list.js.clone(),
+                            changed,
+                            removed: Vec::new(),
+                        }
+                    })
                 }
-                (Listener::List(users), EventKind::Delete { .. }) => {
-                    let before = users.len();
-                    users.retain(|u| u.id != id || stale_delete(u, event.timetoken));
-                    (users.len() != before).then(|| Payload::Users(users.clone()))
+                (Listener::List(list), EventKind::Delete { .. }) => {
+                    let removed: Vec<usize> = (0..list.users.len())
+                        .filter(|&i| {
+                            list.users[i].id == id && !stale_delete(&list.users[i], event.timetoken)
+                        })
+                        .collect();
+                    for &i in removed.iter().rev() {
+                        list.users.remove(i);
+                    }
+                    (!removed.is_empty()).then(|| Payload::List {
+                        previous: list.js.clone(),
+                        changed: Vec::new(),
+                        removed,
+                    })
                 }
                 (Listener::Deleted(uid), EventKind::Delete { .. }) => {
                     finished.push(*lid);

@@ -212,7 +212,12 @@ impl User {
         let chat = chat.ok_or_else(|| fail(ChatError::EmptyUserList))?;
         // Duplicates are fine: channel subscriptions are reference-counted.
         let channels: Vec<String> = list.iter().map(|u| u.id.clone()).collect();
-        chat.listen(Listener::List(list), cb, channels)
+        let state = crate::subscriptions::ListState {
+            users: list,
+            js: users.slice(0, users.length()),
+            refreshed: Vec::new(),
+        };
+        chat.listen(Listener::List(Box::new(state)), cb, channels)
             .map_err(fail)
     }
 
