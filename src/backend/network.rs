@@ -1,17 +1,20 @@
 //! The network backend: the PubNub REST protocol (App Context objects v2 + subscribe v2)
 //! over `fetch`, against the PubNub network or ferrochat-server.
 //!
-//! One subscribe loop per Chat multiplexes every channel it listens to: a handshake gives
-//! the cursor, each long-poll advances it, a change of channel set aborts the poll in
-//! flight and resumes from the same cursor (the server's catch-up fills the gap), and
-//! failures back off exponentially (capped, with jitter) from the cursor it had.
+//! One subscribe loop per Chat multiplexes every channel it listens to (past 16 KiB of
+//! channel names, the channels are split over more loops, so URLs stay short): a
+//! handshake gives the cursor, each long-poll advances it, a change of channel set aborts
+//! the poll in flight and resumes from the same cursor (the server's catch-up fills the
+//! gap), and failures back off exponentially (capped, with jitter) from the cursor it had.
 
 use super::http::{Call, Http, HttpConfig, Reply, LONG_POLL_TIMEOUT_MS};
 use super::{Backend, BoxFuture, EventSink};
 use crate::convert;
 use crate::timer::{self, sleep};
 use ferrochat_core::page::ListPage;
-use ferrochat_core::wire::{leave_path, parse_timetoken, subscribe_path, uuid_path, uuids_path};
+use ferrochat_core::wire::{
+    encode, leave_path, parse_timetoken, subscribe_path, uuid_path, uuids_path,
+};
 use ferrochat_core::{ChatError, ListQuery, Result, SetMode, User, UserPatch};
 use gloo_net::http::Method;
 use js_sys::{Array, Reflect};
@@ -34,25 +37,39 @@ pub struct NetworkConfig {
     pub subscribe_key: String,
 }
 
-struct Net {
-    http: Http,
-    sub_key: String,
-    sink: EventSink,
+/// The most channel-list bytes (percent-encoded) one subscribe request carries. Past it,
+/// channels go to another loop: URLs stay far below servers' limits (ferrochat-server
+/// answers 414 past 64 KiB), so 10,000 users stream as well as 10.
+const MAX_CHANNEL_BYTES: usize = 16 * 1024;
+
+/// One subscribe long-poll loop, over a share of the Chat's channels.
+#[derive(Default)]
+struct Shard {
     channels: RefCell<BTreeSet<String>>,
+    /// Encoded size of the channel list (with separators).
+    bytes: Cell<usize>,
     /// `(tt, tr)` of the last response.
     cursor: RefCell<Option<(u64, String)>>,
-    /// Server time minus `timer::now()`, in ms, estimated at the last handshake.
-    server_offset_ms: Cell<Option<f64>>,
     /// Channels that joined a running loop: events before this timetoken are history.
     joined: RefCell<HashMap<String, u64>>,
     /// The poll in flight, to abort on a change of channels.
     poll: RefCell<Option<AbortController>>,
     running: Cell<bool>,
+    /// `timer::now()` of the first subscribe call while the loop had no cursor.
+    started_at: Cell<f64>,
+}
+
+struct Net {
+    http: Http,
+    sub_key: String,
+    sink: EventSink,
+    /// The subscribe loops; usually one.
+    shards: RefCell<Vec<Rc<Shard>>>,
+    /// Server time minus `timer::now()`, in ms, estimated at the last handshake.
+    server_offset_ms: Cell<Option<f64>>,
     destroyed: Cell<bool>,
     /// Channels to send a `leave` for, flushed together once per turn of the event loop.
     leaving: RefCell<BTreeSet<String>>,
-    /// `timer::now()` of the first subscribe call while the loop had no cursor.
-    started_at: Cell<f64>,
 }
 
 /// The PubNub-protocol backend of one Chat.
@@ -68,15 +85,10 @@ impl Network {
                 http: Http::new(config.http),
                 sub_key: config.subscribe_key,
                 sink,
-                channels: RefCell::default(),
-                cursor: RefCell::default(),
+                shards: RefCell::default(),
                 server_offset_ms: Cell::new(None),
-                joined: RefCell::default(),
-                poll: RefCell::default(),
-                running: Cell::new(false),
                 destroyed: Cell::new(false),
                 leaving: RefCell::default(),
-                started_at: Cell::new(0.0),
             }),
         }
     }
@@ -220,47 +232,94 @@ impl Net {
         })
     }
 
+    /// The loop that carries `channel`, if any.
+    fn shard_of(&self, channel: &str) -> Option<Rc<Shard>> {
+        self.shards
+            .borrow()
+            .iter()
+            .find(|s| s.channels.borrow().contains(channel))
+            .cloned()
+    }
+
+    /// Adds `channel` to a loop with room for it (or a new loop) and (re)starts that loop.
+    fn add_channel(self: &Rc<Self>, channel: &str) {
+        if self.shard_of(channel).is_some() {
+            return;
+        }
+        let cost = encode(channel).len() + 1;
+        let shard = {
+            let mut shards = self.shards.borrow_mut();
+            match shards
+                .iter()
+                .find(|s| s.bytes.get() + cost <= MAX_CHANNEL_BYTES || s.bytes.get() == 0)
+            {
+                Some(s) => s.clone(),
+                None => {
+                    let s = Rc::new(Shard::default());
+                    shards.push(s.clone());
+                    s
+                }
+            }
+        };
+        shard.channels.borrow_mut().insert(channel.to_string());
+        shard.bytes.set(shard.bytes.get() + cost);
+        self.note_join(&shard, channel);
+        self.shard_changed(&shard);
+    }
+
+    fn remove_channel(self: &Rc<Self>, channel: &str) {
+        let Some(shard) = self.shard_of(channel) else {
+            return;
+        };
+        shard.channels.borrow_mut().remove(channel);
+        shard
+            .bytes
+            .set(shard.bytes.get().saturating_sub(encode(channel).len() + 1));
+        self.leave(channel.to_string());
+        self.shard_changed(&shard);
+    }
+
     /// Notes when `channel` joined, in server time: a channel joining a running loop
     /// resumes from the loop's cursor, so the server replays that channel's history since
     /// then, and events from before the join must be dropped.
-    fn note_join(&self, channel: &str) {
-        if let (Some(_), Some(offset)) = (&*self.cursor.borrow(), self.server_offset_ms.get()) {
+    fn note_join(&self, shard: &Shard, channel: &str) {
+        if let (Some(_), Some(offset)) = (&*shard.cursor.borrow(), self.server_offset_ms.get()) {
             let since = ticks(timer::now() + offset);
-            self.joined.borrow_mut().insert(channel.to_string(), since);
+            shard.joined.borrow_mut().insert(channel.to_string(), since);
         }
     }
 
-    /// Restarts the poll in flight with the current channel set, or starts the loop.
-    fn channels_changed(self: &Rc<Self>) {
-        if self.running.get() {
-            if let Some(c) = self.poll.borrow_mut().take() {
+    /// Restarts a loop's poll in flight with its current channels, or starts the loop.
+    fn shard_changed(self: &Rc<Self>, shard: &Rc<Shard>) {
+        if shard.running.get() {
+            if let Some(c) = shard.poll.borrow_mut().take() {
                 c.abort();
             }
-        } else if !self.channels.borrow().is_empty() && !self.destroyed.get() {
-            self.running.set(true);
-            let net = self.clone();
-            spawn_local(async move { net.run().await });
+        } else if !shard.channels.borrow().is_empty() && !self.destroyed.get() {
+            shard.running.set(true);
+            let (net, shard) = (self.clone(), shard.clone());
+            spawn_local(async move { net.run(shard).await });
         }
     }
 
-    async fn run(self: Rc<Self>) {
+    async fn run(self: Rc<Self>, shard: Rc<Shard>) {
         let mut failures: u32 = 0;
         loop {
-            let channels: Vec<String> = self.channels.borrow().iter().cloned().collect();
+            let channels: Vec<String> = shard.channels.borrow().iter().cloned().collect();
             if self.destroyed.get() || channels.is_empty() {
                 break;
             }
             let Ok(controller) = AbortController::new() else {
                 break;
             };
-            *self.poll.borrow_mut() = Some(controller.clone());
-            let cursor = self.cursor.borrow().clone();
+            *shard.poll.borrow_mut() = Some(controller.clone());
+            let cursor = shard.cursor.borrow().clone();
             let mut query: Vec<(&'static str, String)> = Vec::new();
             if let Some((tt, tr)) = &cursor {
                 query.push(("tt", tt.to_string()));
                 query.push(("tr", tr.clone()));
-            } else if self.started_at.get() == 0.0 {
-                self.started_at.set(timer::now());
+            } else if shard.started_at.get() == 0.0 {
+                shard.started_at.set(timer::now());
             }
             query.push(("ee", String::new()));
             let call = Call {
@@ -273,11 +332,11 @@ impl Net {
                 )
             };
             let result = self.http.send(&call).await;
-            let aborted = self.poll.borrow_mut().take().is_none();
+            let aborted = shard.poll.borrow_mut().take().is_none();
             match result {
                 Ok(reply) if reply.status == 200 => {
                     failures = 0;
-                    self.receive(&reply.body, cursor.is_none());
+                    self.receive(&shard, &reply.body, cursor.is_none());
                 }
                 // Aborted on purpose (channels changed, destroyed): go round at once.
                 Err(_) if aborted || self.destroyed.get() => {}
@@ -289,11 +348,15 @@ impl Net {
                 }
             }
         }
-        self.running.set(false);
+        shard.running.set(false);
+        // An emptied loop goes away (a channel added meanwhile would have restarted it).
+        if shard.channels.borrow().is_empty() {
+            self.shards.borrow_mut().retain(|s| !Rc::ptr_eq(s, &shard));
+        }
     }
 
     /// Handles a subscribe response: advances the cursor and delivers App Context events.
-    fn receive(&self, body: &JsValue, handshake: bool) {
+    fn receive(&self, shard: &Shard, body: &JsValue, handshake: bool) {
         let t = Reflect::get(body, &"t".into()).unwrap_or(JsValue::UNDEFINED);
         let tt = Reflect::get(&t, &"t".into())
             .ok()
@@ -304,7 +367,7 @@ impl Net {
             .and_then(|r| r.as_f64())
             .map_or_else(|| "1".to_string(), |r| (r as u32).to_string());
         let Some(mut tt) = tt else { return };
-        let mut joined = self.joined.borrow_mut();
+        let mut joined = shard.joined.borrow_mut();
         if handshake {
             joined.clear();
             // The handshake answers with the server's time, some time before we read it:
@@ -315,8 +378,8 @@ impl Net {
             // (and ignored by listeners whose snapshot already has it).
             let offset = tt as f64 / 10_000.0 - timer::now();
             self.server_offset_ms.set(Some(offset));
-            tt = tt.min(ticks(self.started_at.get() + offset));
-            self.started_at.set(0.0);
+            tt = tt.min(ticks(shard.started_at.get() + offset));
+            shard.started_at.set(0.0);
         } else if let Ok(messages) =
             Reflect::get(body, &"m".into()).and_then(|m| m.dyn_into::<Array>())
         {
@@ -333,7 +396,7 @@ impl Net {
             joined.retain(|_, since| *since > tt);
         }
         drop(joined);
-        *self.cursor.borrow_mut() = Some((tt, region));
+        *shard.cursor.borrow_mut() = Some((tt, region));
     }
 
     /// Queues a `leave` for `channel`. Leaves are sent together once the current turn of
@@ -353,7 +416,7 @@ impl Net {
             sleep(0.0).await;
             let channels: Vec<String> = std::mem::take(&mut *net.leaving.borrow_mut())
                 .into_iter()
-                .filter(|c| !net.channels.borrow().contains(c))
+                .filter(|c| net.shard_of(c).is_none())
                 .collect();
             for chunk in channels.chunks(100) {
                 let call = Call {
@@ -392,17 +455,11 @@ impl Backend for Network {
     }
 
     fn subscribe(&self, channel: &str) {
-        if self.net.channels.borrow_mut().insert(channel.to_string()) {
-            self.net.note_join(channel);
-            self.net.channels_changed();
-        }
+        self.net.add_channel(channel);
     }
 
     fn unsubscribe(&self, channel: &str) {
-        if self.net.channels.borrow_mut().remove(channel) {
-            self.net.leave(channel.to_string());
-            self.net.channels_changed();
-        }
+        self.net.remove_channel(channel);
     }
 
     fn keeps_alive(&self) -> bool {
@@ -411,12 +468,15 @@ impl Backend for Network {
 
     fn destroy(&self) {
         self.net.destroyed.set(true);
-        let channels = std::mem::take(&mut *self.net.channels.borrow_mut());
-        for ch in channels {
-            self.net.leave(ch);
-        }
-        if let Some(c) = self.net.poll.borrow_mut().take() {
-            c.abort();
+        let shards = std::mem::take(&mut *self.net.shards.borrow_mut());
+        for shard in shards {
+            let channels = std::mem::take(&mut *shard.channels.borrow_mut());
+            for ch in channels {
+                self.net.leave(ch);
+            }
+            if let Some(c) = shard.poll.borrow_mut().take() {
+                c.abort();
+            }
         }
     }
 }
