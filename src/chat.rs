@@ -67,7 +67,8 @@ impl Config {
     fn from_js(v: &JsValue) -> Result<Config> {
         let c = convert::required_object(v, "config")?;
         let user_id = convert::id(&convert::get(&c, "userId")?)?;
-        let text = |key: &str| convert::opt_string(&c, key).map(|v| v.filter(|s| !s.is_empty()));
+        let text =
+            |key: &'static str| convert::opt_string(&c, key).map(|v| v.filter(|s| !s.is_empty()));
         let (publish_key, secret_key, auth_key, origin) = (
             text("publishKey")?,
             text("secretKey")?,

@@ -11,10 +11,30 @@ use ferrochat_core::{ChatError, Event, EventKind, Filter, Result, SortKey};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
+thread_local! {
+    /// JS strings of the property names we read, made once: a `getUsers` page reads ten
+    /// properties of each of 100 users, and re-creating each key in JS every time was a
+    /// third of its cost (bench/README.md).
+    static KEYS: std::cell::RefCell<Vec<(&'static str, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The JS string for a property name (cached).
+pub fn key(name: &'static str) -> JsValue {
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some((_, v)) = keys.iter().find(|(k, _)| *k == name) {
+            return v.clone();
+        }
+        let v = JsValue::from_str(name);
+        keys.push((name, v.clone()));
+        v
+    })
+}
+
 /// Reads `obj[key]`; a throwing getter or proxy becomes `INVALID_ARGUMENT`.
-pub fn get(obj: &JsValue, key: &str) -> Result<JsValue> {
-    Reflect::get(obj, &JsValue::from_str(key))
-        .map_err(|_| ChatError::invalid(format!("could not read '{key}'")))
+pub fn get(obj: &JsValue, name: &'static str) -> Result<JsValue> {
+    Reflect::get(obj, &key(name))
+        .map_err(|_| ChatError::invalid(format!("could not read '{name}'")))
 }
 
 /// Whether `v` is a non-null object that is neither an array nor a function.
@@ -43,7 +63,7 @@ pub fn required_object(v: &JsValue, what: &str) -> Result<JsValue> {
 }
 
 /// An optional string property.
-pub fn opt_string(obj: &JsValue, key: &str) -> Result<Option<String>> {
+pub fn opt_string(obj: &JsValue, key: &'static str) -> Result<Option<String>> {
     let v = get(obj, key)?;
     if is_absent(&v) {
         return Ok(None);
@@ -54,7 +74,7 @@ pub fn opt_string(obj: &JsValue, key: &str) -> Result<Option<String>> {
 }
 
 /// An optional boolean property.
-pub fn opt_bool(obj: &JsValue, key: &str) -> Result<Option<bool>> {
+pub fn opt_bool(obj: &JsValue, key: &'static str) -> Result<Option<bool>> {
     let v = get(obj, key)?;
     if is_absent(&v) {
         return Ok(None);
@@ -65,7 +85,7 @@ pub fn opt_bool(obj: &JsValue, key: &str) -> Result<Option<bool>> {
 }
 
 /// An optional finite number property.
-pub fn opt_number(obj: &JsValue, key: &str) -> Result<Option<f64>> {
+pub fn opt_number(obj: &JsValue, key: &'static str) -> Result<Option<f64>> {
     let v = get(obj, key)?;
     if is_absent(&v) {
         return Ok(None);
@@ -209,11 +229,11 @@ pub fn list_query(v: &JsValue) -> Result<(ListQuery, Option<String>)> {
     Ok((q, filter))
 }
 
-fn has(obj: &JsValue, key: &str) -> bool {
-    Reflect::has(obj, &JsValue::from_str(key)).unwrap_or(false)
+fn has(obj: &JsValue, name: &'static str) -> bool {
+    Reflect::has(obj, &key(name)).unwrap_or(false)
 }
 
-fn wire_str(obj: &JsValue, key: &str) -> Result<Option<String>> {
+fn wire_str(obj: &JsValue, key: &'static str) -> Result<Option<String>> {
     let v = get(obj, key)?;
     if is_absent(&v) {
         return Ok(None);

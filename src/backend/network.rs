@@ -215,7 +215,7 @@ impl Net {
             .iter()
             .map(|u| convert::user_from_wire(&u))
             .collect::<Result<Vec<_>>>()?;
-        let text = |k: &str| {
+        let text = |k: &'static str| {
             convert::opt_string(&reply.body, k)
                 .ok()
                 .flatten()

@@ -38,21 +38,42 @@ export function freePort() {
  * @param {string} [opts.listen] address to bind (default 127.0.0.1:0, a free port)
  * @param {number} [opts.subscribeTimeout] long-poll hold in seconds (default 10)
  * @param {string[]} [opts.args] extra flags (e.g. ["--db", path])
+ * @param {string} [opts.bin] the binary (default: serverBin)
+ * @param {string} [opts.rustLog] RUST_LOG for the server (default $RUST_LOG or "info")
+ * @param {(line: string) => void} [opts.onLogLine] sees every log line; when given, the
+ *   log is not also kept whole (some lines are 140 KB: 10,000-channel subscribes)
  */
-export async function startServer({ listen = "127.0.0.1:0", subscribeTimeout = 10, args = [] } = {}) {
-  if (!existsSync(serverBin)) {
+export async function startServer({
+  listen = "127.0.0.1:0",
+  subscribeTimeout = 10,
+  args = [],
+  bin = serverBin,
+  rustLog = process.env.RUST_LOG ?? "info",
+  onLogLine,
+} = {}) {
+  if (!existsSync(bin)) {
     throw new Error(
-      `ferrochat-server binary not found at ${serverBin} (run cargo build --release -p ferrochat-server or set FERROCHAT_SERVER_BIN)`,
+      `ferrochat-server binary not found at ${bin} (run cargo build --release -p ferrochat-server or set FERROCHAT_SERVER_BIN)`,
     );
   }
-  const child = spawn(serverBin, ["--listen", listen, "--subscribe-timeout", String(subscribeTimeout), ...args], {
+  const child = spawn(bin, ["--listen", listen, "--subscribe-timeout", String(subscribeTimeout), ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "info" },
+    env: { ...process.env, RUST_LOG: rustLog },
   });
   let stderr = "";
+  let partial = "";
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (chunk) => {
-    stderr += chunk;
+    if (!onLogLine) {
+      stderr += chunk;
+      return;
+    }
+    partial += chunk;
+    let nl;
+    while ((nl = partial.indexOf("\n")) >= 0) {
+      onLogLine(partial.slice(0, nl));
+      partial = partial.slice(nl + 1);
+    }
   });
   const exited = new Promise((resolveExit) => child.once("exit", (code, signal) => resolveExit({ code, signal })));
   const port = await new Promise((resolvePort, reject) => {
