@@ -147,16 +147,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cursors_match_the_service() {
+    fn cursors_match_the_service() -> Result<()> {
         assert_eq!(encode_cursor(1), "MQ");
         assert_eq!(encode_cursor(2), "Mg");
         assert_eq!(encode_cursor(10), "MTA");
         assert_eq!(encode_cursor(15), "MTU");
         assert_eq!(encode_cursor(100), "MTAw");
         for n in [0, 1, 9, 10, 99, 100, 12345, 1_000_000] {
-            assert_eq!(decode_cursor(&encode_cursor(n)).unwrap(), n);
+            assert_eq!(decode_cursor(&encode_cursor(n))?, n);
         }
-        assert_eq!(decode_cursor("MTA=").unwrap(), 10);
+        assert_eq!(decode_cursor("MTA=")?, 10);
         for bad in [
             "",
             "!!",
@@ -167,6 +167,7 @@ mod tests {
         ] {
             assert!(decode_cursor(bad).is_err(), "{bad}");
         }
+        Ok(())
     }
 
     fn users(n: usize) -> Vec<User> {
@@ -180,43 +181,44 @@ mod tests {
     }
 
     #[test]
-    fn paging_forward_and_back() {
+    fn paging_forward_and_back() -> Result<()> {
         let all = users(25);
         let mut q = ListQuery {
             limit: 10,
             ..ListQuery::default()
         };
-        let p1 = q.run(&all).unwrap();
+        let p1 = q.run(&all)?;
         assert_eq!(
             (p1.users.len(), p1.total, p1.prev.as_deref()),
             (10, 25, None)
         );
         q.start = p1.next.clone();
-        let p2 = q.run(&all).unwrap();
+        let p2 = q.run(&all)?;
         assert_eq!(p2.users[0].id, "u010");
         assert_eq!(p2.prev.as_deref(), Some("MTA"));
         q.start = p2.next.clone();
-        let p3 = q.run(&all).unwrap();
+        let p3 = q.run(&all)?;
         assert_eq!(p3.users.len(), 5);
         assert_eq!(p3.next, None);
         q.start = None;
         q.end = p3.prev.clone();
-        let back = q.run(&all).unwrap();
+        let back = q.run(&all)?;
         assert_eq!(back.users, p2.users);
         q.end = Some(encode_cursor(5));
-        let short = q.run(&all).unwrap();
+        let short = q.run(&all)?;
         assert_eq!((short.users.len(), short.prev), (10, None));
+        Ok(())
     }
 
     #[test]
-    fn filter_and_limits() {
+    fn filter_and_limits() -> Result<()> {
         let all = users(30);
         let q = ListQuery {
-            filter: Some(Filter::parse("id LIKE 'u01*'").unwrap()),
-            sort: SortKey::parse_all(["id:desc"]).unwrap(),
+            filter: Some(Filter::parse("id LIKE 'u01*'")?),
+            sort: SortKey::parse_all(["id:desc"])?,
             ..ListQuery::default()
         };
-        let p = q.run(&all).unwrap();
+        let p = q.run(&all)?;
         assert_eq!(p.total, 10);
         assert_eq!(p.users[0].id, "u019");
         assert!(ListQuery {
@@ -229,15 +231,14 @@ mod tests {
             limit: 0,
             ..ListQuery::default()
         }
-        .run(&all)
-        .unwrap();
+        .run(&all)?;
         assert_eq!((zero.users.len(), zero.total, zero.next), (0, 30, None));
         let past = ListQuery {
             start: Some(encode_cursor(500)),
             ..ListQuery::default()
         }
-        .run(&all)
-        .unwrap();
+        .run(&all)?;
         assert!(past.users.is_empty());
+        Ok(())
     }
 }
