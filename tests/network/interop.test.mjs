@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { Chat } from "ferrochat";
 import { Chat as PnChat } from "@pubnub/chat";
 import PubNub from "pubnub";
-import { EVENT_MS, QUIET_MS, KEYS, netConfig, uid, sleep, waitFor, fields, serverOrigin, destroyAll } from "./helpers/common.mjs";
+import { EVENT_MS, QUIET_MS, KEYS, netConfig, uid, sleep, waitFor, fields, serverOrigin, destroyAll, full } from "./helpers/common.mjs";
 
 /** Time for @pubnub/chat's subscribe handshake to finish (it has no catch-up from "now"). */
 const PN_SETTLE_MS = 1_000;
@@ -52,16 +52,6 @@ describe("interop: ferrochat <-> @pubnub/chat 0.14.2 / pubnub 10.2.6 on ferrocha
       client.destroy?.();
     }
     if (server) await server.stop();
-  });
-
-  const full = (tag) => ({
-    name: `Name ${tag}`,
-    externalId: `ext-${tag}`,
-    profileUrl: `https://example.com/${tag}.png`,
-    email: `${tag}@example.com`,
-    custom: { team: "red", level: 3, admin: true },
-    status: "active",
-    type: "agent",
   });
 
   it("users created by either SDK have the same fields in the other", async () => {

@@ -10,19 +10,9 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Chat, User } from "ferrochat";
 import { startServer } from "../support/server.mjs";
-import { EVENT_MS, QUIET_MS, netConfig, uid, sleep, waitFor, rejectsWith, fields, pool, serverOrigin, destroyAll } from "./helpers/common.mjs";
+import { EVENT_MS, QUIET_MS, netConfig, uid, sleep, waitFor, rejectsWith, fields, pool, serverOrigin, destroyAll, full } from "./helpers/common.mjs";
 
 const NOT_FOUND = "User with this ID does not exist";
-
-const full = (tag) => ({
-  name: `Name ${tag}`,
-  externalId: `ext-${tag}`,
-  profileUrl: `https://example.com/${tag}.png`,
-  email: `${tag}@example.com`,
-  custom: { team: "red", level: 3, admin: true },
-  status: "active",
-  type: "agent",
-});
 
 const sorted = (xs) => [...xs].sort();
 

@@ -118,3 +118,14 @@ export function destroyAll(chats) {
     }
   }
 }
+
+/** A user with every field set, distinguished by `tag`. */
+export const full = (tag) => ({
+  name: `Name ${tag}`,
+  externalId: `ext-${tag}`,
+  profileUrl: `https://example.com/${tag}.png`,
+  email: `${tag}@example.com`,
+  custom: { team: "red", level: 3, admin: true },
+  status: "active",
+  type: "agent",
+});
