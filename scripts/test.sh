@@ -53,7 +53,7 @@ stage "wasm-bindgen-test: headless Chromium" wasm-pack test --headless --chrome 
 stage "build ferrochat-server (release)" cargo build --release -p ferrochat-server
 stage "wasm-bindgen-test: Node, network backend" with_server wasm-pack test --node -- -p ferrochat --test wasm_node
 stage "wasm-bindgen-test: headless Chromium, network backend" with_server wasm-pack test --headless --chrome -- -p ferrochat --test wasm_browser
-for suite in tests/js tests/types tests/package; do
+for suite in tests/js tests/types tests/package tests/browser; do
   [ -f "$suite/package.json" ] && stage "JS: $suite" npm_suite "$suite"
 done
 stage "demo: examples/quickstart.mjs" bash -c '(cd examples && npm install --no-audit --no-fund --loglevel=error) && node examples/quickstart.mjs >/dev/null'

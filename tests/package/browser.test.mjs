@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { startStaticServer } from "./lib/static-server.mjs";
+import { startStaticServer } from "../support/static-server.mjs";
 import { launchBrowser, runPage } from "./lib/browser.mjs";
 import { FIXTURES, pkgDir, browserEntry, ensureOutput } from "./lib/pkg.mjs";
 import { assertScenario } from "./lib/scenario-checks.mjs";

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { createServer, build } from "vite";
-import { startStaticServer } from "./lib/static-server.mjs";
+import { startStaticServer } from "../support/static-server.mjs";
 import { launchBrowser, runPage } from "./lib/browser.mjs";
 import { FIXTURES, pkgDir, ensureOutput } from "./lib/pkg.mjs";
 import { assertScenario } from "./lib/scenario-checks.mjs";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { build } from "vite";
-import { startStaticServer } from "./lib/static-server.mjs";
+import { startStaticServer } from "../support/static-server.mjs";
 import { launchBrowser, runPage } from "./lib/browser.mjs";
 import { FIXTURES, ensureOutput } from "./lib/pkg.mjs";
 import { assertScenario } from "./lib/scenario-checks.mjs";
