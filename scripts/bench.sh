@@ -25,13 +25,10 @@ if [ ! -f pkg/ferrochat_bg.wasm ] || [ ! -f pkg/index.mjs ]; then
   node scripts/build.mjs
 fi
 
+source "$root/scripts/lib.sh"
+echo "==> npm dependencies (bench/)"
+npm_deps "$root/bench"
 cd "$root/bench"
-echo "==> npm ci (bench/)"
-if [ -f package-lock.json ]; then
-  npm ci --no-audit --no-fund
-else
-  npm install --no-audit --no-fund
-fi
 
 echo "==> node bench/run.mjs $*"
 exec node run.mjs "$@"

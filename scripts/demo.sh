@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 node scripts/build.mjs
-(cd examples && npm install --no-audit --no-fund --loglevel=error)
+source scripts/lib.sh
+npm_deps examples
 node examples/quickstart.mjs

@@ -75,23 +75,17 @@ fi
 export FERROCHAT_ORIGIN="127.0.0.1:$port"
 echo "==> ferrochat-server (pid $server_pid) listening on $FERROCHAT_ORIGIN"
 
-npm_deps() {
-  if [ -f package-lock.json ]; then
-    npm ci --no-audit --no-fund
-  else
-    npm install --no-audit --no-fund
-  fi
-}
+source "$root/scripts/lib.sh"
 
 status=0
 
 echo "==> npm dependencies (tests/js)"
-(cd "$root/tests/js" && npm_deps)
+npm_deps "$root/tests/js"
 echo "==> node --test (tests/js against $FERROCHAT_ORIGIN)"
 (cd "$root/tests/js" && node --test --expose-gc --test-reporter=spec) || status=1
 
 echo "==> npm dependencies (tests/network)"
-(cd "$root/tests/network" && npm_deps)
+npm_deps "$root/tests/network"
 echo "==> node --test (tests/network, shared server $FERROCHAT_ORIGIN)"
 (cd "$root/tests/network" && node --test --test-concurrency=1 --test-reporter=spec) || status=1
 

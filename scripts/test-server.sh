@@ -17,13 +17,10 @@ target_dir="${CARGO_TARGET_DIR:-$root/target}"
 case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
 export FERROCHAT_SERVER_BIN="${FERROCHAT_SERVER_BIN:-$target_dir/release/ferrochat-server}"
 
-cd "$root/tests/server-js"
+source "$root/scripts/lib.sh"
 echo "==> npm dependencies (tests/server-js)"
-if [ -f package-lock.json ]; then
-  npm ci --no-audit --no-fund
-else
-  npm install --no-audit --no-fund
-fi
+npm_deps "$root/tests/server-js"
+cd "$root/tests/server-js"
 
 echo "==> node --test (tests/server-js, server: $FERROCHAT_SERVER_BIN)"
 node --test --test-reporter=spec

@@ -36,8 +36,10 @@ with_server() {
   return $rc
 }
 
-npm_suite() { # dir: install from the lock file, then npm test
-  (cd "$1" && { [ -f package-lock.json ] && npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error; } && npm test)
+source scripts/lib.sh
+
+npm_suite() { # dir: install its dependencies, then npm test
+  npm_deps "$1" && (cd "$1" && npm test)
 }
 
 # Install first: without the tools nothing else can run.
@@ -56,7 +58,8 @@ stage "wasm-bindgen-test: headless Chromium, network backend" with_server wasm-p
 for suite in tests/js tests/types tests/package tests/browser; do
   [ -f "$suite/package.json" ] && stage "JS: $suite" npm_suite "$suite"
 done
-stage "demo: examples/quickstart.mjs" bash -c '(cd examples && npm install --no-audit --no-fund --loglevel=error) && node examples/quickstart.mjs >/dev/null'
+demo() { npm_deps examples && node examples/quickstart.mjs >/dev/null; }
+stage "demo: examples/quickstart.mjs" demo
 [ -f scripts/test-server.sh ] && stage "ferrochat-server" bash scripts/test-server.sh
 [ -f scripts/test-network.sh ] && stage "network backend, interop, restart, lifecycle" bash scripts/test-network.sh
 [ -f www/package.json ] && stage "www (headless Chromium)" npm_suite www

@@ -13,6 +13,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+source scripts/lib.sh
 
 say() { printf '[www] %s\n' "$*"; }
 
@@ -24,11 +25,7 @@ if [ "${WWW_SKIP_BUILD:-}" != 1 ]; then
   bash scripts/setup.sh
   node scripts/build.mjs
   say "building the page (www/)"
-  if [ -f www/package-lock.json ]; then
-    (cd www && npm ci --no-audit --no-fund --loglevel=error)
-  else
-    (cd www && npm install --no-audit --no-fund --loglevel=error)
-  fi
+  npm_deps www
   (cd www && node build.mjs)
   say "cargo build --release -p ferrochat-server"
   cargo build --release -p ferrochat-server

@@ -7,7 +7,7 @@ use crate::convert;
 use crate::error::to_js;
 use crate::timer::sleep;
 use ferrochat_core::page::MAX_LIMIT;
-use ferrochat_core::{ChatError, Filter, ListQuery, Result, SortKey};
+use ferrochat_core::{ChatError, ListQuery, Result};
 use js_sys::{Array, Function, Object, Reflect};
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
@@ -72,16 +72,12 @@ async fn ids_matching(
     filter: String,
     allow_all: bool,
 ) -> Result<Vec<String>> {
-    let parsed = Filter::parse(&filter)?;
-    let mut query = ListQuery {
-        filter: Some(parsed),
-        sort: SortKey::parse_all(["id:asc"])?,
-        limit: MAX_LIMIT,
-        ..ListQuery::default()
-    };
     let mut ids = Vec::new();
+    let mut start = None;
     loop {
-        let page = chat.list(query.clone(), Some(filter.clone())).await?;
+        let page = chat
+            .list_where(filter.clone(), MAX_LIMIT, start.take())
+            .await?;
         if ids.is_empty() && !allow_all && page.total > 0 {
             let everyone = ListQuery {
                 limit: 0,
@@ -93,7 +89,7 @@ async fn ids_matching(
         }
         ids.extend(page.users.into_iter().map(|u| u.id));
         match page.next {
-            Some(next) if ids.len() < page.total => query.start = Some(next),
+            Some(next) if ids.len() < page.total => start = Some(next),
             _ => return Ok(ids),
         }
     }

@@ -311,18 +311,30 @@ impl ChatInner {
             .filter(|v| !v.is_empty())
             .ok_or_else(|| ChatError::invalid(format!("{field} must be a non-empty string")))?;
         let filter = format!("{field} == {}", ferrochat_core::filter::quote(&value));
-        let query = ferrochat_core::ListQuery {
-            filter: Some(ferrochat_core::Filter::parse(&filter)?),
-            sort: ferrochat_core::SortKey::parse_all(["id:asc"])?,
-            limit: 1,
-            ..ferrochat_core::ListQuery::default()
-        };
-        let page = self.list(query, Some(filter)).await?;
+        let page = self.list_where(filter, 1, None).await?;
         Ok(page
             .users
             .into_iter()
             .next()
             .map_or(JsValue::NULL, |u| self.wrap(u)))
+    }
+
+    /// One page (sorted by id) of the users matching `filter`, filter-language text: parsed
+    /// here, so a bad filter fails alike on both backends, and sent as text over the wire.
+    pub async fn list_where(
+        &self,
+        filter: String,
+        limit: usize,
+        start: Option<String>,
+    ) -> Result<ferrochat_core::ListPage> {
+        let query = ferrochat_core::ListQuery {
+            filter: Some(ferrochat_core::Filter::parse(&filter)?),
+            sort: ferrochat_core::SortKey::parse_all(["id:asc"])?,
+            limit,
+            start,
+            ..ferrochat_core::ListQuery::default()
+        };
+        self.list(query, Some(filter)).await
     }
 
     pub async fn get(self: &Rc<Self>, id: String) -> Result<Option<ferrochat_core::User>> {
@@ -402,14 +414,7 @@ impl ChatInner {
                 .map(|i| format!("id == {}", ferrochat_core::filter::quote(i)))
                 .collect::<Vec<_>>()
                 .join(" || ");
-            let Ok(parsed) = ferrochat_core::Filter::parse(&filter) else {
-                return;
-            };
-            let query = ferrochat_core::ListQuery {
-                filter: Some(parsed),
-                ..ferrochat_core::ListQuery::default()
-            };
-            let Ok(page) = self.list(query, Some(filter)).await else {
+            let Ok(page) = self.list_where(filter, chunk.len(), None).await else {
                 return;
             };
             let mut subs = self.subs.borrow_mut();

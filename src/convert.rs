@@ -62,38 +62,38 @@ pub fn required_object(v: &JsValue, what: &str) -> Result<JsValue> {
     optional_object(v, what)?.ok_or_else(|| ChatError::invalid(format!("{what} must be an object")))
 }
 
-/// An optional string property.
-pub fn opt_string(obj: &JsValue, key: &'static str) -> Result<Option<String>> {
+/// An optional property: `None` when absent, else `convert`ed or `INVALID_ARGUMENT`
+/// saying `{key} must be {what}`.
+fn opt<T>(
+    obj: &JsValue,
+    key: &'static str,
+    what: &str,
+    convert: impl Fn(&JsValue) -> Option<T>,
+) -> Result<Option<T>> {
     let v = get(obj, key)?;
     if is_absent(&v) {
         return Ok(None);
     }
-    v.as_string()
+    convert(&v)
         .map(Some)
-        .ok_or_else(|| ChatError::invalid(format!("{key} must be a string")))
+        .ok_or_else(|| ChatError::invalid(format!("{key} must be {what}")))
+}
+
+/// An optional string property.
+pub fn opt_string(obj: &JsValue, key: &'static str) -> Result<Option<String>> {
+    opt(obj, key, "a string", JsValue::as_string)
 }
 
 /// An optional boolean property.
 pub fn opt_bool(obj: &JsValue, key: &'static str) -> Result<Option<bool>> {
-    let v = get(obj, key)?;
-    if is_absent(&v) {
-        return Ok(None);
-    }
-    v.as_bool()
-        .map(Some)
-        .ok_or_else(|| ChatError::invalid(format!("{key} must be a boolean")))
+    opt(obj, key, "a boolean", JsValue::as_bool)
 }
 
 /// An optional finite number property.
 pub fn opt_number(obj: &JsValue, key: &'static str) -> Result<Option<f64>> {
-    let v = get(obj, key)?;
-    if is_absent(&v) {
-        return Ok(None);
-    }
-    match v.as_f64() {
-        Some(n) if n.is_finite() => Ok(Some(n)),
-        _ => Err(ChatError::invalid(format!("{key} must be a finite number"))),
-    }
+    opt(obj, key, "a finite number", |v| {
+        v.as_f64().filter(|n| n.is_finite())
+    })
 }
 
 /// A user id argument: missing or empty → `ID is required`; not a string or not a valid
