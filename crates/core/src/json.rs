@@ -1,9 +1,14 @@
-//! A small JSON writer for the wire shapes of protocol.md (user objects, changesets).
+//! Small JSON for the wire shapes of protocol.md: a writer (user objects, changesets) and
+//! a reader ([`parse`] into a [`Value`]).
 //!
-//! The server uses it for its responses and the core uses it to measure record sizes; the
-//! wasm side never needs a JSON library (JS has one).
+//! The server writes its responses with it and the core measures record sizes with it; the
+//! wasm SDK reads server replies with it: one string crosses into wasm and is decoded there,
+//! instead of a property lookup across the JS boundary per field. Numbers are parsed by a
+//! function the caller passes, so the wasm side can use JS's `parseFloat` and never link
+//! Rust's float parser (~25 KB of wasm).
 
 use crate::model::{Custom, Scalar, StrField, User};
+use std::borrow::Cow;
 use std::fmt::{self, Write};
 
 /// Writes `s` as a JSON string literal.
@@ -157,6 +162,396 @@ impl Write for ByteCounter {
     }
 }
 
+/// A parsed JSON value. Objects keep their keys in document order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// A number.
+    Num(f64),
+    /// A string.
+    Str(String),
+    /// An array.
+    Arr(Vec<Value>),
+    /// An object, as key/value pairs in document order.
+    Obj(Vec<(String, Value)>),
+}
+
+impl Value {
+    /// The member `key` of an object (the last one, as `JSON.parse` keeps); `None` for
+    /// anything else.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Obj(members) => members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Moves the member `key` out of an object (leaving `null`); `null` when there is none.
+    pub fn take(&mut self, key: &str) -> Value {
+        match self {
+            Value::Obj(members) => members
+                .iter_mut()
+                .rev()
+                .find(|(k, _)| k == key)
+                .map_or(Value::Null, |(_, v)| std::mem::replace(v, Value::Null)),
+            _ => Value::Null,
+        }
+    }
+
+    /// The member at `path` (object keys, outermost first).
+    pub fn at(&self, path: &[&str]) -> Option<&Value> {
+        path.iter().try_fold(self, |v, k| v.get(k))
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The number, if this is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Num(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// `null`, or no value at all (`None`): what the wire uses for "not set".
+    pub fn is_absent(v: Option<&Value>) -> bool {
+        matches!(v, None | Some(Value::Null))
+    }
+}
+
+/// How deeply arrays and objects may nest (the wire shapes need 5).
+const MAX_DEPTH: usize = 64;
+
+/// Turns a number literal (already checked against the JSON grammar) into an `f64`.
+pub type NumberParser = fn(&str) -> Option<f64>;
+
+/// Rust's own float parser (the server, tests).
+pub fn std_number(text: &str) -> Option<f64> {
+    text.parse().ok()
+}
+
+/// Parses JSON text (RFC 8259; surrounding whitespace allowed) into a [`Value`]. `number`
+/// parses number literals: [`std_number`] on the server, JS's `parseFloat` in the wasm SDK.
+/// Lone surrogate escapes become U+FFFD. Errors say what was expected and at which byte.
+pub fn parse(text: &str, number: NumberParser) -> Result<Value, String> {
+    let mut r = Reader::new(text, number);
+    let v = r.value()?;
+    r.end()?;
+    Ok(v)
+}
+
+/// [`parse`] with [`std_number`].
+pub fn parse_std(text: &str) -> Result<Value, String> {
+    parse(text, std_number)
+}
+
+/// A pull reader over JSON text: read values of the shape you expect straight into your
+/// own types (no intermediate [`Value`], object keys borrowed from the text), and
+/// [`Reader::value`] or [`Reader::skip`] for the rest. Every method consumes exactly one
+/// value or fails with the byte offset.
+pub struct Reader<'a> {
+    s: &'a [u8],
+    text: &'a str,
+    pos: usize,
+    depth: usize,
+    number: NumberParser,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `text`.
+    pub fn new(text: &'a str, number: NumberParser) -> Self {
+        Reader {
+            s: text.as_bytes(),
+            text,
+            pos: 0,
+            depth: 0,
+            number,
+        }
+    }
+
+    fn fail(&self, expected: &str) -> String {
+        format!("expected {expected} at byte {}", self.pos)
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    /// The next significant byte (after whitespace), not consumed.
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.s.get(self.pos).copied()
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        let hit = self.peek() == Some(b);
+        self.pos += usize::from(hit);
+        hit
+    }
+
+    /// Checks that only whitespace is left.
+    pub fn end(&mut self) -> Result<(), String> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => Err(self.fail("end of input")),
+        }
+    }
+
+    /// Consumes a `null` if one is next.
+    pub fn null(&mut self) -> bool {
+        let hit = self.peek() == Some(b'n') && self.s[self.pos..].starts_with(b"null");
+        self.pos += if hit { 4 } else { 0 };
+        hit
+    }
+
+    fn nested<T>(
+        &mut self,
+        open: u8,
+        close: u8,
+        what: &str,
+        mut body: impl FnMut(&mut Self) -> Result<T, String>,
+    ) -> Result<(), String> {
+        if !self.eat(open) {
+            return Err(self.fail(what));
+        }
+        if self.depth >= MAX_DEPTH {
+            return Err(self.fail("less nesting"));
+        }
+        self.depth += 1;
+        if !self.eat(close) {
+            loop {
+                body(self)?;
+                if self.eat(close) {
+                    break;
+                }
+                if !self.eat(b',') {
+                    return Err(self.fail(if close == b'}' {
+                        "',' or '}'"
+                    } else {
+                        "',' or ']'"
+                    }));
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// Reads an object, calling `member` with each key; `member` must read its value.
+    pub fn object(
+        &mut self,
+        mut member: impl FnMut(&mut Self, &str) -> Result<(), String>,
+    ) -> Result<(), String> {
+        self.nested(b'{', b'}', "an object", |r| {
+            r.ws();
+            let key = r.key()?;
+            if !r.eat(b':') {
+                return Err(r.fail("':'"));
+            }
+            member(r, &key)
+        })
+    }
+
+    /// Reads an array, calling `item` for each element; `item` must read it.
+    pub fn array(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> Result<(), String>,
+    ) -> Result<(), String> {
+        self.nested(b'[', b']', "an array", |r| item(r))
+    }
+
+    /// Reads any value.
+    pub fn value(&mut self) -> Result<Value, String> {
+        Ok(match self.peek() {
+            Some(b'{') => {
+                let mut members = Vec::new();
+                self.object(|r, k| {
+                    members.push((k.to_string(), r.value()?));
+                    Ok(())
+                })?;
+                Value::Obj(members)
+            }
+            Some(b'[') => {
+                let mut items = Vec::new();
+                self.array(|r| {
+                    items.push(r.value()?);
+                    Ok(())
+                })?;
+                Value::Arr(items)
+            }
+            Some(b'"') => Value::Str(self.string()?),
+            Some(b't') => self.literal("true", Value::Bool(true))?,
+            Some(b'f') => self.literal("false", Value::Bool(false))?,
+            Some(b'n') => self.literal("null", Value::Null)?,
+            _ => Value::Num(self.number()?),
+        })
+    }
+
+    /// Reads and discards any value.
+    pub fn skip(&mut self) -> Result<(), String> {
+        self.value().map(drop)
+    }
+
+    fn literal(&mut self, word: &str, v: Value) -> Result<Value, String> {
+        if self.s[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(v)
+        } else {
+            Err(self.fail("a value"))
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while self.s.get(self.pos).is_some_and(u8::is_ascii_digit) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    /// Reads a (finite) number.
+    pub fn number(&mut self) -> Result<f64, String> {
+        self.ws();
+        let start = self.pos;
+        self.pos += usize::from(self.s.get(self.pos) == Some(&b'-'));
+        let int_start = self.pos;
+        let int = self.digits();
+        let mut ok = int > 0 && !(int > 1 && self.s[int_start] == b'0');
+        if ok && self.s.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            ok = self.digits() > 0;
+        }
+        if ok && matches!(self.s.get(self.pos), Some(b'e' | b'E')) {
+            self.pos += 1;
+            self.pos += usize::from(matches!(self.s.get(self.pos), Some(b'+' | b'-')));
+            ok = self.digits() > 0;
+        }
+        let literal = &self.text[start..self.pos];
+        let n = if !ok {
+            None
+        } else if int_start + int == self.pos && int <= 15 {
+            // A plain integer (the usual number on the wire) is exact in an f64 and read
+            // here; fractions and exponents go to `number`.
+            let v = self.s[int_start..self.pos]
+                .iter()
+                .fold(0.0, |acc, d| acc * 10.0 + f64::from(d - b'0'));
+            Some(if int_start > start { -v } else { v })
+        } else {
+            (self.number)(literal).filter(|n| n.is_finite())
+        };
+        n.ok_or_else(|| {
+            self.pos = start;
+            self.fail("a value")
+        })
+    }
+
+    fn hex4(&mut self) -> Result<u32, String> {
+        let digits = self
+            .s
+            .get(self.pos..self.pos + 4)
+            .filter(|d| d.iter().all(u8::is_ascii_hexdigit))
+            .ok_or_else(|| self.fail("4 hex digits"))?;
+        self.pos += 4;
+        Ok(digits.iter().fold(0, |acc, d| {
+            acc * 16 + char::from(*d).to_digit(16).unwrap_or(0)
+        }))
+    }
+
+    /// Reads a string.
+    pub fn string(&mut self) -> Result<String, String> {
+        self.ws();
+        self.key().map(String::from)
+    }
+
+    /// Reads a string, or `null` as `None`.
+    pub fn opt_string(&mut self) -> Result<Option<String>, String> {
+        if self.null() {
+            Ok(None)
+        } else {
+            self.string().map(Some)
+        }
+    }
+
+    /// A string at the current byte, borrowed from the text when it has no escapes.
+    fn key(&mut self) -> Result<Cow<'a, str>, String> {
+        if self.s.get(self.pos) != Some(&b'"') {
+            return Err(self.fail("a string"));
+        }
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            // The run up to the next quote, backslash or control character, at once. It
+            // ends at an ASCII byte or at the end, so it is whole UTF-8.
+            let run = self.pos;
+            let rest = self.s.get(run..).unwrap_or_default();
+            let len = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
+            self.pos = run + len;
+            let chunk = &self.text[run..self.pos];
+            match self.s.get(self.pos) {
+                Some(b'"') => {
+                    self.pos += 1;
+                    if out.is_empty() {
+                        return Ok(Cow::Borrowed(chunk));
+                    }
+                    out.push_str(chunk);
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    out.push_str(chunk);
+                    self.pos += 1;
+                    let c = match self.s.get(self.pos) {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => {
+                            self.pos += 1;
+                            let hi = self.hex4()?;
+                            let mut code = hi;
+                            if (0xD800..0xDC00).contains(&hi)
+                                && self.s[self.pos..].starts_with(b"\\u")
+                            {
+                                let back = self.pos;
+                                self.pos += 2;
+                                let lo = self.hex4()?;
+                                if (0xDC00..0xE000).contains(&lo) {
+                                    code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                                } else {
+                                    self.pos = back;
+                                }
+                            }
+                            out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
+                            continue;
+                        }
+                        _ => return Err(self.fail("an escape")),
+                    };
+                    self.pos += 1;
+                    out.push(c);
+                }
+                _ => return Err(self.fail("'\"'")),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +572,66 @@ mod tests {
             r#"{"id":"u\"1","name":"Ann\n","externalId":null,"profileUrl":null,"email":null,"type":null,"status":null,"custom":{"a":1,"b":1.5,"c":true},"updated":"2024-01-01T00:00:00.000000Z","eTag":"e"}"#
         );
         assert!(!user_to_json(&u, false).contains("custom"));
+    }
+
+    #[test]
+    fn parses_what_json_parse_accepts() {
+        let v = parse_std(" {\"a\" : [1, -2.5e3, true, false, null, \"x\\u00e9\\ud83d\\ude00\\n\"], \"b\":{}, \"a\":0} ").unwrap();
+        assert_eq!(v.get("a"), Some(&Value::Num(0.0)));
+        assert_eq!(v.get("b"), Some(&Value::Obj(vec![])));
+        match v {
+            Value::Obj(m) => assert_eq!(
+                m[0].1,
+                Value::Arr(vec![
+                    Value::Num(1.0),
+                    Value::Num(-2500.0),
+                    Value::Bool(true),
+                    Value::Bool(false),
+                    Value::Null,
+                    Value::Str("x\u{e9}\u{1F600}\n".into()),
+                ])
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            parse_std("\"\\ud800x\"").unwrap(),
+            Value::Str("\u{FFFD}x".into())
+        );
+        assert_eq!(
+            parse_std("\"caf\u{e9} \u{1F600}\"").unwrap(),
+            Value::Str("caf\u{e9} \u{1F600}".into())
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_json_with_a_position() {
+        for bad in [
+            "",
+            "{",
+            "[1,]",
+            "{\"a\"}",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            "-",
+            "1e",
+            "+1",
+            "tru",
+            "nul",
+            "\"a",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "\"a\nb\"",
+            "[1] 2",
+            "NaN",
+            "1e999",
+            "{a:1}",
+        ] {
+            let err = parse_std(bad).unwrap_err();
+            assert!(err.starts_with("expected "), "{bad:?}: {err}");
+        }
+        let deep = "[".repeat(100_000);
+        assert!(parse_std(&deep).unwrap_err().contains("less nesting"));
     }
 
     #[test]

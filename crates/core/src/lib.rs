@@ -12,10 +12,12 @@
 //! * [`time`]: 17-digit timetokens and RFC 3339 `updated` stamps;
 //! * [`event`]: App Context events (`set` with a changeset, `delete`);
 //! * [`store`]: the in-memory user store both backends build on;
-//! * [`json`]: a small JSON writer for the wire shapes (no serde needed);
+//! * [`json`]: a small JSON writer and reader for the wire shapes (no serde needed);
+//! * [`decode`]: server replies (users, pages, subscribe events) into the model;
 //! * [`wire`]: percent-encoding, paths, query strings and the v2 string-to-sign.
 #![warn(missing_docs)]
 
+pub mod decode;
 pub mod error;
 pub mod event;
 pub mod filter;

@@ -1,0 +1,314 @@
+//! What PubNub-protocol servers send, decoded into the model (protocol.md §3, §5): user
+//! objects, list pages, subscribe responses and their App Context events.
+//!
+//! The wasm SDK's network backend parses each reply once with [`crate::json::parse`] and
+//! decodes it here, so the decoding is plain Rust, tested with `cargo test`.
+
+use crate::error::{ChatError, Result};
+use crate::event::{Event, EventKind};
+use crate::json::{NumberParser, Reader, Value};
+use crate::model::{Custom, Scalar, StrField, User};
+use crate::page::ListPage;
+use crate::patch::Changeset;
+use crate::wire::parse_timetoken;
+
+fn malformed(what: impl Into<String>) -> ChatError {
+    ChatError::MalformedResponse(what.into())
+}
+
+fn malformed_json(e: String) -> ChatError {
+    malformed(e)
+}
+
+/// `custom` as the wire has it: `null`, or an object of scalars.
+fn read_custom(r: &mut Reader) -> std::result::Result<Option<Custom>, String> {
+    if r.null() {
+        return Ok(None);
+    }
+    let mut custom = Custom::default();
+    r.object(|r, k| {
+        let s = match r.value()? {
+            Value::Str(s) => Scalar::Str(s),
+            Value::Num(n) => Scalar::Num(n),
+            Value::Bool(b) => Scalar::Bool(b),
+            Value::Null => Scalar::Null,
+            _ => return Err(format!("custom.{k} is not a scalar")),
+        };
+        // A repeated key keeps its first place and its last value, as in JS.
+        match custom.0.iter_mut().find(|(key, _)| key == k) {
+            Some(slot) => slot.1 = s,
+            None => custom.0.push((k.to_string(), s)),
+        }
+        Ok(())
+    })?;
+    Ok(Some(custom))
+}
+
+/// A user object (`{id, name, …, custom, updated, eTag}`), read straight from the text.
+fn read_user(r: &mut Reader) -> std::result::Result<User, String> {
+    let mut u = User::new(String::new());
+    let mut has_id = false;
+    r.object(|r, key| {
+        match key {
+            "id" => {
+                u.id = r.string()?;
+                has_id = true;
+            }
+            "custom" => u.custom = read_custom(r)?,
+            "updated" => u.updated = r.opt_string()?.unwrap_or_default(),
+            "eTag" => u.etag = r.opt_string()?.unwrap_or_default(),
+            _ => match StrField::from_name(key) {
+                Some(f) => u.set(f, r.opt_string()?),
+                None => r.skip()?,
+            },
+        }
+        Ok(())
+    })?;
+    if has_id {
+        Ok(u)
+    } else {
+        Err("user without id".into())
+    }
+}
+
+/// The `data` of a single-user reply (`GET`/`PATCH /uuids/{id}`).
+pub fn user_reply(text: &str, number: NumberParser) -> Result<User> {
+    let mut r = Reader::new(text, number);
+    let mut user = None;
+    r.object(|r, key| {
+        if key == "data" {
+            user = Some(read_user(r)?);
+            Ok(())
+        } else {
+            r.skip()
+        }
+    })
+    .and_then(|()| r.end())
+    .map_err(malformed_json)?;
+    user.ok_or_else(|| malformed("reply without data"))
+}
+
+/// A `GET /uuids` reply: `data` (users), `next`, `prev`, `totalCount`. The users are
+/// read straight from the text into the model: no intermediate tree, no key copies.
+pub fn page(text: &str, number: NumberParser) -> Result<ListPage> {
+    let mut r = Reader::new(text, number);
+    let mut users = None;
+    let (mut next, mut prev, mut total) = (None, None, None);
+    r.object(|r, key| {
+        match key {
+            "data" => {
+                let mut list = Vec::with_capacity(100);
+                r.array(|r| {
+                    list.push(read_user(r)?);
+                    Ok(())
+                })?;
+                users = Some(list);
+            }
+            "next" => next = r.opt_string()?.filter(|s| !s.is_empty()),
+            "prev" => prev = r.opt_string()?.filter(|s| !s.is_empty()),
+            "totalCount" => total = r.value()?.as_f64(),
+            _ => r.skip()?,
+        }
+        Ok(())
+    })
+    .and_then(|()| r.end())
+    .map_err(malformed_json)?;
+    let users = users.ok_or_else(|| malformed("getAllUUIDMetadata: data is not an array"))?;
+    Ok(ListPage {
+        total: total.map_or(users.len(), |t| t.max(0.0) as usize),
+        next,
+        prev,
+        users,
+    })
+}
+
+/// The cursor of a subscribe reply: `t.t` (timetoken) and `t.r` (region, `"1"` when
+/// missing). `None` when the timetoken is missing or malformed.
+pub fn cursor(body: &Value) -> Option<(u64, String)> {
+    let tt = parse_timetoken(body.at(&["t", "t"])?.as_str()?)?;
+    let region = body
+        .at(&["t", "r"])
+        .and_then(Value::as_f64)
+        .map_or_else(|| "1".to_string(), |r| (r.max(0.0) as u32).to_string());
+    Some((tt, region))
+}
+
+/// The App Context user events (`e: 2`, `source: "objects"`, `type: "uuid"`) of a
+/// subscribe reply's `m`, in order. Messages, presence, other object types and malformed
+/// envelopes are skipped.
+pub fn events(mut body: Value) -> Vec<Event> {
+    match body.take("m") {
+        Value::Arr(messages) => messages.into_iter().filter_map(event).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A string member of an event's data: absent or `null` is `None`, a non-string fails.
+fn take_str(obj: &mut Value, key: &str) -> Option<Option<String>> {
+    match obj.take(key) {
+        Value::Null => Some(None),
+        Value::Str(s) => Some(Some(s)),
+        _ => None,
+    }
+}
+
+/// `custom` of an event's data: `null`, or an object of scalars.
+fn custom(v: Value) -> Option<Option<Custom>> {
+    let members = match v {
+        Value::Null => return Some(None),
+        Value::Obj(members) => members,
+        _ => return None,
+    };
+    let mut custom = Custom(Vec::with_capacity(members.len()));
+    for (k, v) in members {
+        let s = match v {
+            Value::Str(s) => Scalar::Str(s),
+            Value::Num(n) => Scalar::Num(n),
+            Value::Bool(b) => Scalar::Bool(b),
+            Value::Null => Scalar::Null,
+            _ => return None,
+        };
+        match custom.0.iter_mut().find(|(key, _)| *key == k) {
+            Some(slot) => slot.1 = s,
+            None => custom.0.push((k, s)),
+        }
+    }
+    Some(Some(custom))
+}
+
+/// One envelope as an App Context user event, if it is one.
+pub fn event(mut envelope: Value) -> Option<Event> {
+    let mut d = envelope.take("d");
+    if envelope.get("e")?.as_f64() != Some(2.0)
+        || d.get("source")?.as_str() != Some("objects")
+        || d.get("type")?.as_str() != Some("uuid")
+    {
+        return None;
+    }
+    let timetoken = parse_timetoken(envelope.at(&["p", "t"])?.as_str()?)?;
+    let Value::Str(channel) = envelope.take("c") else {
+        return None;
+    };
+    let mut data = d.take("data");
+    let id = take_str(&mut data, "id")??;
+    let kind = match d.get("event")?.as_str()? {
+        "delete" => EventKind::Delete { id },
+        "set" => {
+            let mut cs = Changeset::new(&id);
+            for f in StrField::ALL {
+                if data.get(f.name()).is_some() {
+                    cs.fields[f.idx()] = Some(take_str(&mut data, f.name())?);
+                }
+            }
+            if data.get("custom").is_some() {
+                cs.custom = Some(custom(data.take("custom"))?);
+            }
+            cs.updated = take_str(&mut data, "updated")?.unwrap_or_default();
+            cs.etag = take_str(&mut data, "eTag")?.unwrap_or_default();
+            EventKind::Set(Box::new(cs))
+        }
+        _ => return None,
+    };
+    Some(Event {
+        channel,
+        timetoken,
+        kind,
+    })
+}
+
+/// The message of an error reply: `error.message`, `message` or `error` (a string).
+pub fn error_message(body: &Value) -> Option<&str> {
+    [&["error", "message"][..], &["message"], &["error"]]
+        .iter()
+        .find_map(|path| body.at(path)?.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::{parse_std, std_number, user_to_json};
+
+    #[test]
+    fn user_round_trips_through_the_writer() {
+        let mut u = User::new("ann");
+        u.set(StrField::Name, Some("Ann \"A\" \u{e9}\u{1F600}".into()));
+        u.set(StrField::Email, Some("a@x".into()));
+        u.custom = Some(Custom(vec![
+            ("n".into(), Scalar::Num(0.1 + 0.2)),
+            ("b".into(), Scalar::Bool(false)),
+            ("s".into(), Scalar::Str("\\/\n".into())),
+        ]));
+        u.updated = "2024-01-01T00:00:00.000000Z".into();
+        u.etag = "AbC".into();
+        let body = format!("{{\"status\":200,\"data\":{}}}", user_to_json(&u, true));
+        assert_eq!(user_reply(&body, std_number).unwrap(), u);
+    }
+
+    #[test]
+    fn malformed_users_are_errors_not_panics() {
+        for text in [
+            r#"{"data":[]}"#,
+            r#"{"data":{"name":"no id"}}"#,
+            r#"{"data":{"id":5}}"#,
+            r#"{"data":{"id":"a","name":1}}"#,
+            r#"{"data":{"id":"a","custom":[1]}}"#,
+            r#"{"data":{"id":"a","custom":{"x":{"y":1}}}}"#,
+        ] {
+            let err = user_reply(text, std_number).unwrap_err();
+            assert_eq!(err.code(), "MALFORMED_RESPONSE", "{text}");
+        }
+        assert!(page(r#"{"data":{}}"#, std_number).is_err());
+        assert!(page("[]", std_number).is_err());
+        assert!(user_reply(r#"{"data":{"id":"a"}} x"#, std_number).is_err());
+    }
+
+    #[test]
+    fn pages_carry_cursors_and_total() {
+        let body = r#"{"status":200,"data":[{"id":"a","extra":[{"x":1}]},{"id":"b","custom":null}],"next":"Mg","prev":"","totalCount":7}"#;
+        let p = page(body, std_number).unwrap();
+        assert_eq!(p.users.len(), 2);
+        assert_eq!(
+            (p.next.as_deref(), p.prev.as_deref(), p.total),
+            (Some("Mg"), None, 7)
+        );
+    }
+
+    #[test]
+    fn subscribe_replies_give_cursor_and_user_events_only() {
+        let body = parse_std(
+            r#"{"t":{"t":"17000000000000001","r":12},"m":[
+              {"e":2,"c":"ann","p":{"t":"17000000000000000"},"d":{"source":"objects","version":"2.0","event":"set","type":"uuid","data":{"id":"ann","name":null,"custom":{"k":1},"updated":"u","eTag":"e"}}},
+              {"e":2,"c":"ann","p":{"t":"17000000000000000"},"d":{"source":"objects","event":"set","type":"channel","data":{"id":"ch"}}},
+              {"c":"ann","p":{"t":"17000000000000000"},"d":{"text":"a message"}},
+              {"e":2,"c":"bob","p":{"t":"17000000000000002"},"d":{"source":"objects","event":"delete","type":"uuid","data":{"id":"bob"}}}
+            ]}"#,
+        )
+        .unwrap();
+        assert_eq!(cursor(&body), Some((17_000_000_000_000_001, "12".into())));
+        let evs = events(body.clone());
+        assert_eq!(evs.len(), 2);
+        match &evs[0].kind {
+            EventKind::Set(cs) => {
+                assert_eq!(cs.fields[StrField::Name.idx()], Some(None));
+                assert_eq!(cs.fields[StrField::Email.idx()], None);
+                assert!(cs.custom.is_some());
+                assert_eq!(cs.etag, "e");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(&evs[1].kind, EventKind::Delete { id } if id == "bob"));
+        assert_eq!(cursor(&parse_std(r#"{"t":{"t":"x"}}"#).unwrap()), None);
+    }
+
+    #[test]
+    fn error_messages_are_found_where_servers_put_them() {
+        for (text, want) in [
+            (r#"{"error":{"message":"deep"}}"#, Some("deep")),
+            (r#"{"message":"flat"}"#, Some("flat")),
+            (r#"{"error":"plain"}"#, Some("plain")),
+            (r#"{"error":true}"#, None),
+        ] {
+            assert_eq!(error_message(&parse_std(text).unwrap()), want);
+        }
+    }
+}
