@@ -5,9 +5,9 @@
 
 use ferrochat_core::model::{Custom, Scalar, StrField, User};
 use ferrochat_core::page::{check_limit, ListQuery};
-use ferrochat_core::patch::{Changeset, Patch, UserPatch};
+use ferrochat_core::patch::{Patch, UserPatch};
 use ferrochat_core::validate::{validate_custom_input, validate_id};
-use ferrochat_core::{ChatError, Event, EventKind, Filter, Result, SortKey};
+use ferrochat_core::{ChatError, Filter, Result, SortKey};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -227,88 +227,6 @@ pub fn list_query(v: &JsValue) -> Result<(ListQuery, Option<String>)> {
         q.end = opt_string(&page, "prev")?.filter(|s| !s.is_empty());
     }
     Ok((q, filter))
-}
-
-fn has(obj: &JsValue, name: &'static str) -> bool {
-    Reflect::has(obj, &key(name)).unwrap_or(false)
-}
-
-fn wire_str(obj: &JsValue, key: &'static str) -> Result<Option<String>> {
-    let v = get(obj, key)?;
-    if is_absent(&v) {
-        return Ok(None);
-    }
-    v.as_string()
-        .map(Some)
-        .ok_or_else(|| ChatError::MalformedResponse(format!("'{key}' is not a string")))
-}
-
-fn wire_custom(v: &JsValue) -> Result<Option<Custom>> {
-    if is_absent(v) {
-        return Ok(None);
-    }
-    custom_from_js(v)
-        .map(Some)
-        .map_err(|e| ChatError::MalformedResponse(e.to_string()))
-}
-
-/// A user object as the server sends it (`{id, name, …, custom, updated, eTag}`).
-pub fn user_from_wire(v: &JsValue) -> Result<User> {
-    if !is_plain_object(v) {
-        return Err(ChatError::MalformedResponse("user is not an object".into()));
-    }
-    let id =
-        wire_str(v, "id")?.ok_or_else(|| ChatError::MalformedResponse("user without id".into()))?;
-    let mut u = User::new(id);
-    for f in StrField::ALL {
-        u.set(f, wire_str(v, f.name())?);
-    }
-    u.custom = wire_custom(&get(v, "custom")?)?;
-    u.updated = wire_str(v, "updated")?.unwrap_or_default();
-    u.etag = wire_str(v, "eTag")?.unwrap_or_default();
-    Ok(u)
-}
-
-/// An App Context event envelope (`e: 2`, `type: "uuid"`) from a subscribe response.
-/// Anything else (messages, presence, other object types, malformed data) is `None`.
-pub fn event_from_wire(envelope: &JsValue) -> Option<Event> {
-    let d = get(envelope, "d").ok()?;
-    if get(envelope, "e").ok()?.as_f64() != Some(2.0)
-        || get(&d, "source").ok()?.as_string().as_deref() != Some("objects")
-        || get(&d, "type").ok()?.as_string().as_deref() != Some("uuid")
-    {
-        return None;
-    }
-    let channel = get(envelope, "c").ok()?.as_string()?;
-    let timetoken = get(&get(envelope, "p").ok()?, "t")
-        .ok()?
-        .as_string()
-        .and_then(|t| ferrochat_core::wire::parse_timetoken(&t))?;
-    let data = get(&d, "data").ok()?;
-    let id = wire_str(&data, "id").ok()??;
-    let kind = match get(&d, "event").ok()?.as_string()?.as_str() {
-        "delete" => EventKind::Delete { id },
-        "set" => {
-            let mut cs = Changeset::new(&id);
-            for f in StrField::ALL {
-                if has(&data, f.name()) {
-                    cs.fields[f.idx()] = Some(wire_str(&data, f.name()).ok()?);
-                }
-            }
-            if has(&data, "custom") {
-                cs.custom = Some(wire_custom(&get(&data, "custom").ok()?).ok()?);
-            }
-            cs.updated = wire_str(&data, "updated").ok()?.unwrap_or_default();
-            cs.etag = wire_str(&data, "eTag").ok()?.unwrap_or_default();
-            EventKind::Set(Box::new(cs))
-        }
-        _ => return None,
-    };
-    Some(Event {
-        channel,
-        timetoken,
-        kind,
-    })
 }
 
 /// A patch as the JSON body of a PATCH: set fields as values, cleared ones as `null`

@@ -2,15 +2,30 @@
 //! optional v2 signing, timeouts, and retries of idempotent requests.
 
 use crate::timer::{clear_timeout, set_timeout, sleep};
+use ferrochat_core::decode;
+use ferrochat_core::json::{self, Value};
 use ferrochat_core::wire::{base64, query_string, string_to_sign, v2_signature};
 use ferrochat_core::{ChatError, Result};
-use gloo_net::http::{Method, RequestBuilder};
-use js_sys::{Function, Object, Reflect, Uint8Array, JSON};
+use gloo_net::http::{Method, Response};
+use js_sys::{Function, Object, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::AbortController;
+use web_sys::{AbortController, RequestInit};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch(url, init)` (browsers, workers, Node ≥ 18). Called directly
+    /// rather than through gloo-net's `Request::send`, which first builds a `Request` and
+    /// a `URLSearchParams`: in Node that cost as much as the exchange itself. gloo-net
+    /// still reads the response.
+    #[wasm_bindgen(catch, js_name = fetch)]
+    fn fetch_with_init(
+        url: &str,
+        init: &RequestInit,
+    ) -> std::result::Result<js_sys::Promise, JsValue>;
+}
 
 /// Timeout of ordinary requests (ms).
 pub const REQUEST_TIMEOUT_MS: f64 = 15_000.0;
@@ -74,35 +89,41 @@ impl Call {
     }
 }
 
-/// A server's answer: status and parsed JSON body (`undefined` when empty).
+/// A server's answer: status and body text (JSON, decoded by the caller in one pass).
 pub struct Reply {
     /// HTTP status.
     pub status: u16,
-    /// The parsed body.
-    pub body: JsValue,
+    /// The body (UTF-8; invalid sequences replaced).
+    pub text: String,
     /// `Retry-After`, in ms (capped at 10 s).
     pub retry_after_ms: Option<f64>,
 }
 
+/// Number literals of replies, parsed by JS's `parseFloat` (exactly as `JSON.parse`
+/// would), so the wasm links no float parser.
+pub fn js_number(text: &str) -> Option<f64> {
+    Some(js_sys::Number::parse_float(text))
+}
+
 impl Reply {
+    /// The body as a JSON value (`MALFORMED_RESPONSE` when it is not JSON).
+    pub fn json(&self) -> Result<Value> {
+        json::parse(&self.text, js_number).map_err(|e| {
+            ChatError::MalformedResponse(format!("HTTP {}: body is not JSON ({e})", self.status))
+        })
+    }
+
     /// The server's error as a `ChatError` (`HTTP_<status>` with its message).
     pub fn error(&self) -> ChatError {
         if self.status == 412 {
             return ChatError::PreconditionFailed;
         }
-        let message = [&["error", "message"][..], &["message"], &["error"]]
-            .iter()
-            .find_map(|path| {
-                let mut v = self.body.clone();
-                for k in *path {
-                    v = Reflect::get(&v, &(*k).into()).ok()?;
-                }
-                v.as_string()
-            })
-            .unwrap_or_else(|| "request failed".to_string());
+        let body = self.json().unwrap_or(Value::Null);
         ChatError::Http {
             status: self.status,
-            message,
+            message: decode::error_message(&body)
+                .unwrap_or("request failed")
+                .to_string(),
         }
     }
 }
@@ -219,43 +240,51 @@ impl Http {
     }
 
     async fn fetch(&self, call: &Call, url: &str, controller: &AbortController) -> Result<Reply> {
-        let mut builder = RequestBuilder::new(url)
-            .method(call.method.clone())
-            .abort_signal(Some(&controller.signal()));
-        if let Some(tag) = &call.if_match {
-            builder = builder.header("If-Match", tag);
+        let init = RequestInit::new();
+        init.set_method(&call.method.to_string());
+        init.set_signal(Some(&controller.signal()));
+        if call.if_match.is_some() || call.body.is_some() {
+            let headers = Object::new();
+            if let Some(tag) = &call.if_match {
+                let _ = Reflect::set(&headers, &"If-Match".into(), &tag.into());
+            }
+            if call.body.is_some() {
+                let _ = Reflect::set(&headers, &"Content-Type".into(), &"application/json".into());
+            }
+            init.set_headers(&headers);
         }
-        let request = match &call.body {
-            Some(body) => builder
-                .header("Content-Type", "application/json")
-                .body(body.as_str()),
-            None => builder.build(),
+        if let Some(body) = &call.body {
+            init.set_body(&body.into());
         }
-        .map_err(|e| ChatError::Network(e.to_string()))?;
-        let response = request
-            .send()
+        let network = |e: JsValue| {
+            ChatError::Network(
+                e.dyn_ref::<js_sys::Error>()
+                    .map_or_else(|| "fetch failed".to_string(), |e| String::from(e.message())),
+            )
+        };
+        let response: Response = JsFuture::from(fetch_with_init(url, &init).map_err(network)?)
             .await
-            .map_err(|e| ChatError::Network(e.to_string()))?;
+            .map_err(network)?
+            .unchecked_into::<web_sys::Response>()
+            .into();
         let status = response.status();
         let retry_after_ms = response
             .headers()
             .get("retry-after")
             .and_then(|v| ferrochat_core::wire::parse_timetoken(v.trim()))
             .map(|secs| (secs as f64 * 1000.0).min(10_000.0));
-        let text = response
-            .text()
+        // The body's bytes as they came (UTF-8): no decoding to a JS string and back.
+        let bytes = response
+            .binary()
             .await
             .map_err(|e| ChatError::Network(e.to_string()))?;
-        let body = if text.trim().is_empty() {
-            JsValue::UNDEFINED
-        } else {
-            JSON::parse(&text).map_err(|_| {
-                ChatError::MalformedResponse(format!("HTTP {status}: body is not JSON"))
-            })?
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         };
         Ok(Reply {
             status,
-            body,
+            text,
             retry_after_ms,
         })
     }

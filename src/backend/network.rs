@@ -7,21 +7,19 @@
 //! the poll in flight and resumes from the same cursor (the server's catch-up fills the
 //! gap), and failures back off exponentially (capped, with jitter) from the cursor it had.
 
-use super::http::{Call, Http, HttpConfig, Reply, LONG_POLL_TIMEOUT_MS};
+use super::http::{js_number, Call, Http, HttpConfig, LONG_POLL_TIMEOUT_MS};
 use super::{Backend, BoxFuture, EventSink};
 use crate::convert;
 use crate::timer::{self, sleep};
+use ferrochat_core::decode;
+use ferrochat_core::json::Value;
 use ferrochat_core::page::ListPage;
-use ferrochat_core::wire::{
-    encode, leave_path, parse_timetoken, subscribe_path, uuid_path, uuids_path,
-};
+use ferrochat_core::wire::{encode, leave_path, subscribe_path, uuid_path, uuids_path};
 use ferrochat_core::{ChatError, ListQuery, Result, SetMode, User, UserPatch};
 use gloo_net::http::Method;
-use js_sys::{Array, Reflect};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
-use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::AbortController;
 
@@ -99,10 +97,6 @@ fn ticks(ms: f64) -> u64 {
     (ms * 10_000.0).max(0.0) as u64
 }
 
-fn data(reply: &Reply) -> JsValue {
-    Reflect::get(&reply.body, &"data".into()).unwrap_or(JsValue::UNDEFINED)
-}
-
 impl Net {
     async fn get(&self, id: &str) -> Result<Option<User>> {
         let call = Call::get(
@@ -111,7 +105,7 @@ impl Net {
         );
         let reply = self.http.send(&call).await?;
         match reply.status {
-            200 => Ok(Some(convert::user_from_wire(&data(&reply))?)),
+            200 => Ok(Some(decode::user_reply(&reply.text, js_number)?)),
             404 => Ok(None),
             _ => Err(reply.error()),
         }
@@ -129,7 +123,7 @@ impl Net {
         };
         let reply = self.http.send(&call).await?;
         match reply.status {
-            200 => convert::user_from_wire(&data(&reply)),
+            200 => decode::user_reply(&reply.text, js_number),
             _ => Err(reply.error()),
         }
     }
@@ -207,29 +201,7 @@ impl Net {
         if reply.status != 200 {
             return Err(reply.error());
         }
-        let users = data(&reply)
-            .dyn_into::<Array>()
-            .map_err(|_| {
-                ChatError::MalformedResponse("getAllUUIDMetadata: data is not an array".into())
-            })?
-            .iter()
-            .map(|u| convert::user_from_wire(&u))
-            .collect::<Result<Vec<_>>>()?;
-        let text = |k: &'static str| {
-            convert::opt_string(&reply.body, k)
-                .ok()
-                .flatten()
-                .filter(|s| !s.is_empty())
-        };
-        let total = convert::opt_number(&reply.body, "totalCount")
-            .ok()
-            .flatten();
-        Ok(ListPage {
-            total: total.map_or(users.len(), |t| t as usize),
-            next: text("next"),
-            prev: text("prev"),
-            users,
-        })
+        decode::page(&reply.text, js_number)
     }
 
     /// The loop that carries `channel`, if any.
@@ -333,10 +305,14 @@ impl Net {
             };
             let result = self.http.send(&call).await;
             let aborted = shard.poll.borrow_mut().take().is_none();
-            match result {
-                Ok(reply) if reply.status == 200 => {
+            let body = result.and_then(|r| match r.status {
+                200 => r.json(),
+                _ => Err(r.error()),
+            });
+            match body {
+                Ok(body) => {
                     failures = 0;
-                    self.receive(&shard, &reply.body, cursor.is_none());
+                    self.receive(&shard, body, cursor.is_none());
                 }
                 // Aborted on purpose (channels changed, destroyed): go round at once.
                 Err(_) if aborted || self.destroyed.get() => {}
@@ -356,17 +332,10 @@ impl Net {
     }
 
     /// Handles a subscribe response: advances the cursor and delivers App Context events.
-    fn receive(&self, shard: &Shard, body: &JsValue, handshake: bool) {
-        let t = Reflect::get(body, &"t".into()).unwrap_or(JsValue::UNDEFINED);
-        let tt = Reflect::get(&t, &"t".into())
-            .ok()
-            .and_then(|v| v.as_string())
-            .and_then(|s| parse_timetoken(&s));
-        let region = Reflect::get(&t, &"r".into())
-            .ok()
-            .and_then(|r| r.as_f64())
-            .map_or_else(|| "1".to_string(), |r| (r as u32).to_string());
-        let Some(mut tt) = tt else { return };
+    fn receive(&self, shard: &Shard, body: Value, handshake: bool) {
+        let Some((mut tt, region)) = decode::cursor(&body) else {
+            return;
+        };
         let mut joined = shard.joined.borrow_mut();
         if handshake {
             joined.clear();
@@ -380,17 +349,13 @@ impl Net {
             self.server_offset_ms.set(Some(offset));
             tt = tt.min(ticks(shard.started_at.get() + offset));
             shard.started_at.set(0.0);
-        } else if let Ok(messages) =
-            Reflect::get(body, &"m".into()).and_then(|m| m.dyn_into::<Array>())
-        {
-            for m in messages.iter() {
-                if let Some(event) = convert::event_from_wire(&m) {
-                    if joined
-                        .get(&event.channel)
-                        .is_none_or(|since| event.timetoken >= *since)
-                    {
-                        (self.sink)(event);
-                    }
+        } else {
+            for event in decode::events(body) {
+                if joined
+                    .get(&event.channel)
+                    .is_none_or(|since| event.timetoken >= *since)
+                {
+                    (self.sink)(event);
                 }
             }
             joined.retain(|_, since| *since > tt);
