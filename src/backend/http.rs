@@ -241,7 +241,7 @@ impl Http {
 
     async fn fetch(&self, call: &Call, url: &str, controller: &AbortController) -> Result<Reply> {
         let init = RequestInit::new();
-        init.set_method(&call.method.to_string());
+        init.set_method(call.method.as_ref());
         init.set_signal(Some(&controller.signal()));
         if call.if_match.is_some() || call.body.is_some() {
             let headers = Object::new();
