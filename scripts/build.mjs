@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the npm package in pkg/:
 //   cargo (wasm32, size profile) → wasm-bindgen (web + nodejs glue over ONE .wasm)
-//   → wasm-opt -Oz → entry files, types, package.json → prints raw / gzip / brotli sizes.
+//   → wasm-opt -Oz → glue minified (esbuild) → entry files, types, package.json → prints
+//   raw / gzip / brotli sizes.
 // Prerequisites come from scripts/setup.sh (the README's commands run it first).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
@@ -51,8 +52,13 @@ run(wasmOpt, [
   "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
   "--strip-debug", "--strip-producers",
 ]);
-copyFileSync(join(out, "web", "ferrochat.js"), join(pkg, "ferrochat_web.js"));
-copyFileSync(join(out, "nodejs", "ferrochat.js"), join(pkg, "ferrochat_node.cjs"));
+// The generated glue, minified (identifiers and whitespace only: property names, exports
+// and class/function names are kept, so `User` still prints as `User`): half its gzip size.
+const { transformSync } = await import("esbuild");
+for (const [target, file] of [["web", "ferrochat_web.js"], ["nodejs", "ferrochat_node.cjs"]]) {
+  const glue = readFileSync(join(out, target, "ferrochat.js"), "utf8");
+  writeFileSync(join(pkg, file), transformSync(glue, { minify: true, keepNames: true, legalComments: "none", target: "es2020" }).code);
+}
 // Types: the generated declarations without `[Symbol.dispose]` members (they need the
 // esnext.disposable lib, which consumers on older `lib` settings do not have).
 const types = readFileSync(join(out, "nodejs", "ferrochat.d.ts"), "utf8").replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, "");

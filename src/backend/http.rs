@@ -93,7 +93,7 @@ impl Call {
 pub struct Reply {
     /// HTTP status.
     pub status: u16,
-    /// The body (UTF-8; invalid sequences replaced).
+    /// The body.
     pub text: String,
     /// `Retry-After`, in ms (capped at 10 s).
     pub retry_after_ms: Option<f64>,
@@ -278,10 +278,9 @@ impl Http {
             .binary()
             .await
             .map_err(|e| ChatError::Network(e.to_string()))?;
-        let text = match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        };
+        let text = String::from_utf8(bytes).map_err(|_| {
+            ChatError::MalformedResponse(format!("HTTP {status}: body is not UTF-8"))
+        })?;
         Ok(Reply {
             status,
             text,

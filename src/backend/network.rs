@@ -18,7 +18,7 @@ use ferrochat_core::wire::{encode, leave_path, subscribe_path, uuid_path, uuids_
 use ferrochat_core::{ChatError, ListQuery, Result, SetMode, User, UserPatch};
 use gloo_net::http::Method;
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::AbortController;
@@ -43,7 +43,7 @@ const MAX_CHANNEL_BYTES: usize = 16 * 1024;
 /// One subscribe long-poll loop, over a share of the Chat's channels.
 #[derive(Default)]
 struct Shard {
-    channels: RefCell<BTreeSet<String>>,
+    channels: RefCell<HashSet<String>>,
     /// Encoded size of the channel list (with separators).
     bytes: Cell<usize>,
     /// `(tt, tr)` of the last response.
@@ -67,7 +67,7 @@ struct Net {
     server_offset_ms: Cell<Option<f64>>,
     destroyed: Cell<bool>,
     /// Channels to send a `leave` for, flushed together once per turn of the event loop.
-    leaving: RefCell<BTreeSet<String>>,
+    leaving: RefCell<HashSet<String>>,
 }
 
 /// The PubNub-protocol backend of one Chat.
