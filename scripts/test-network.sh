@@ -3,8 +3,8 @@
 #   1. builds ferrochat-server (release),
 #   2. starts it on a free loopback port (--listen 127.0.0.1:0, --subscribe-timeout 10),
 #   3. runs the behaviour suite tests/js against it (FERROCHAT_ORIGIN=127.0.0.1:PORT),
-#   4. runs tests/network (interop with @pubnub/chat 0.14.2 and pubnub 10.2.6, restart
-#      durability, user lifecycle on both backends),
+#   4. runs tests/network (interop with @pubnub/chat 0.14.2 and pubnub 10.2.6, malformed
+#      replies from a scripted server, restart durability, user lifecycle on both backends),
 #   5. stops the server by PID (trap on exit).
 # Run from the repo root after `node scripts/build.mjs` has built pkg/. Exits non-zero if
 # anything fails (both suites always run; node's summaries are printed).

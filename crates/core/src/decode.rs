@@ -17,7 +17,7 @@ fn malformed(what: impl Into<String>) -> ChatError {
 }
 
 fn malformed_json(e: String) -> ChatError {
-    malformed(e)
+    malformed(format!("body is not the expected JSON ({e})"))
 }
 
 /// `custom` as the wire has it: `null`, or an object of scalars.
