@@ -27,21 +27,30 @@ fn read_custom(r: &mut Reader) -> std::result::Result<Option<Custom>, String> {
     }
     let mut custom = Custom::default();
     r.object(|r, k| {
-        let s = match r.value()? {
-            Value::Str(s) => Scalar::Str(s),
-            Value::Num(n) => Scalar::Num(n),
-            Value::Bool(b) => Scalar::Bool(b),
-            Value::Null => Scalar::Null,
-            _ => return Err(format!("custom.{k} is not a scalar")),
-        };
-        // A repeated key keeps its first place and its last value, as in JS.
-        match custom.0.iter_mut().find(|(key, _)| key == k) {
-            Some(slot) => slot.1 = s,
-            None => custom.0.push((k.to_string(), s)),
-        }
+        let s = scalar(r.value()?).ok_or_else(|| format!("custom.{k} is not a scalar"))?;
+        put(&mut custom, k, s);
         Ok(())
     })?;
     Ok(Some(custom))
+}
+
+/// A JSON scalar as a custom value; arrays and objects are not.
+fn scalar(v: Value) -> Option<Scalar> {
+    match v {
+        Value::Str(s) => Some(Scalar::Str(s)),
+        Value::Num(n) => Some(Scalar::Num(n)),
+        Value::Bool(b) => Some(Scalar::Bool(b)),
+        Value::Null => Some(Scalar::Null),
+        Value::Arr(_) | Value::Obj(_) => None,
+    }
+}
+
+/// Sets `k`: a repeated key keeps its first place and its last value, as in JS.
+fn put(custom: &mut Custom, k: &str, s: Scalar) {
+    match custom.0.iter_mut().find(|(key, _)| key == k) {
+        Some(slot) => slot.1 = s,
+        None => custom.0.push((k.to_string(), s)),
+    }
 }
 
 /// A user object (`{id, name, …, custom, updated, eTag}`), read straight from the text.
@@ -161,17 +170,7 @@ fn custom(v: Value) -> Option<Option<Custom>> {
     };
     let mut custom = Custom(Vec::with_capacity(members.len()));
     for (k, v) in members {
-        let s = match v {
-            Value::Str(s) => Scalar::Str(s),
-            Value::Num(n) => Scalar::Num(n),
-            Value::Bool(b) => Scalar::Bool(b),
-            Value::Null => Scalar::Null,
-            _ => return None,
-        };
-        match custom.0.iter_mut().find(|(key, _)| *key == k) {
-            Some(slot) => slot.1 = s,
-            None => custom.0.push((k, s)),
-        }
+        put(&mut custom, &k, scalar(v)?);
     }
     Some(Some(custom))
 }
