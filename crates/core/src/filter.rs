@@ -233,8 +233,8 @@ pub fn parse_decimal(text: &str) -> Option<f64> {
         Some(r) => (true, r),
         None => (false, text),
     };
-    let (mantissa_part, exp_part) = match rest.find(['e', 'E']) {
-        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+    let (mantissa_part, exp_part) = match rest.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
         None => (rest, None),
     };
     let (int, frac) = match mantissa_part.split_once('.') {
@@ -248,9 +248,9 @@ pub fn parse_decimal(text: &str) -> Option<f64> {
     let mut exp: i64 = match exp_part {
         None => 0,
         Some(e) => {
-            let (sign, digits) = match e.as_bytes().first()? {
-                b'-' => (-1, &e[1..]),
-                b'+' => (1, &e[1..]),
+            let (sign, digits) = match (e.strip_prefix('-'), e.strip_prefix('+')) {
+                (Some(d), _) => (-1, d),
+                (_, Some(d)) => (1, d),
                 _ => (1, e),
             };
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {

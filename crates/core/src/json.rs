@@ -437,7 +437,7 @@ impl<'a> Reader<'a> {
             self.pos += usize::from(matches!(self.s.get(self.pos), Some(b'+' | b'-')));
             ok = self.digits() > 0;
         }
-        let literal = &self.text[start..self.pos];
+        let literal = self.text.get(start..self.pos).unwrap_or_default();
         let n = if !ok {
             None
         } else if int_start + int == self.pos && int <= 15 {
@@ -500,7 +500,7 @@ impl<'a> Reader<'a> {
                 .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
                 .unwrap_or(rest.len());
             self.pos = run + len;
-            let chunk = &self.text[run..self.pos];
+            let chunk = self.text.get(run..self.pos).unwrap_or_default();
             match self.s.get(self.pos) {
                 Some(b'"') => {
                     self.pos += 1;
