@@ -256,7 +256,10 @@ pub fn parse_decimal(text: &str) -> Option<f64> {
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            sign * digits.get(..digits.len().min(6))?.parse::<i64>().ok()?
+            // Saturates far beyond f64's range, whatever the number of (leading) digits.
+            sign * digits
+                .bytes()
+                .fold(0i64, |e, d| (e * 10 + i64::from(d - b'0')).min(100_000))
         }
     };
     let mut mantissa: u64 = 0;
@@ -272,12 +275,17 @@ pub fn parse_decimal(text: &str) -> Option<f64> {
     }
     exp -= frac.len() as i64;
     let m = mantissa as f64;
-    let value = if (0..=22).contains(&exp) {
+    let value = if mantissa == 0 {
+        0.0 // whatever the exponent (0 x 10^400 is not inf x 0)
+    } else if (0..=22).contains(&exp) {
         m * 10f64.powi(exp as i32)
     } else if (-22..0).contains(&exp) {
         m / 10f64.powi(-exp as i32)
+    } else if exp > 0 {
+        m * 10f64.powi(exp.min(400) as i32)
     } else {
-        m * 10f64.powi(exp.clamp(-400, 400) as i32)
+        // Two steps, so that 10^-exp itself does not overflow before the result would.
+        m / 1e22 / 10f64.powi((-exp - 22).min(400) as i32)
     };
     Some(if neg { -value } else { value })
 }
@@ -773,6 +781,28 @@ mod tests {
         for bad in ["", "-", ".5", "1.", "1e", "e5", "1x", "--1"] {
             assert!(parse_decimal(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn decimal_exponents_with_leading_zeros_zeros_and_range_edges() {
+        for (t, want) in [
+            ("5e0000001", 50.0),
+            ("1e-0000001", 0.1),
+            ("1e000000000000000000000000002", 100.0),
+            ("0e400", 0.0),
+            ("0.0e999", 0.0),
+            ("0e-99999999999999999999", 0.0),
+            ("1.5e-308", 1.5e-308),
+            ("1e-400", 0.0),
+            ("1e400", f64::INFINITY),
+            ("-1e99999999999999999999", f64::NEG_INFINITY),
+        ] {
+            let got = parse_decimal(t).unwrap();
+            let close = got == want || (got - want).abs() <= want.abs() * 4.0 * f64::EPSILON;
+            assert!(close, "{t}: {got} vs {want}");
+        }
+        assert!(parse_decimal("-0e400").is_some_and(|z| z == 0.0 && z.is_sign_negative()));
+        assert!(Filter::parse("custom.age == 0e400").is_ok());
     }
 
     #[test]

@@ -372,6 +372,63 @@ fn filter_language_survives_mutated_filters() {
     }
 }
 
+/// A random decimal literal of the filter grammar: leading zeros, long mantissas, and
+/// exponents with leading zeros, from far below to far above f64's range.
+fn decimal_literal(rng: &mut Rng) -> String {
+    let digits = |rng: &mut Rng, n: usize| -> String {
+        (0..n)
+            .map(|_| char::from(b'0' + rng.below(10) as u8))
+            .collect()
+    };
+    let mut t = String::new();
+    if rng.below(3) == 0 {
+        t.push('-');
+    }
+    let zeros = "0".repeat(rng.below(4));
+    let n = 1 + rng.below(22);
+    t += &format!("{zeros}{}", digits(rng, n));
+    if rng.below(2) == 0 {
+        let n = 1 + rng.below(22);
+        t += &format!(".{}", digits(rng, n));
+    }
+    if rng.below(2) == 0 {
+        t.push(*rng.pick(&['e', 'E']));
+        t += *rng.pick(&["", "+", "-"]);
+        let zeros = "0".repeat(rng.below(8));
+        let magnitude = rng.below(420);
+        t += &format!("{zeros}{magnitude}");
+    }
+    t
+}
+
+#[test]
+fn filter_numbers_agree_with_rusts_float_parser() {
+    let seed = env("FERROCHAT_FUZZ_SEED", 0x5EED_F00D);
+    let iters = env("FERROCHAT_FUZZ_ITERS", 4_000);
+    let mut rng = Rng(seed.rotate_left(41) | 1);
+    for i in 0..iters * 4 {
+        let t = decimal_literal(&mut rng);
+        let want: f64 = t.parse().expect("the generator writes valid literals");
+        let got = parse_decimal(&t);
+        // Exact in the common range (see parse_decimal); a few ulps elsewhere, and
+        // subnormal results only need the right sign and scale.
+        let ok = got.is_some_and(|got| {
+            got == want
+                || (want.abs() >= f64::MIN_POSITIVE && (got - want).abs() <= want.abs() * 1e-14)
+                || (want.abs() < f64::MIN_POSITIVE
+                    && got.abs() < f64::MIN_POSITIVE
+                    && got.is_sign_negative() == want.is_sign_negative())
+        });
+        assert!(
+            ok,
+            "parse_decimal({t:?}) = {got:?}, Rust reads {want} (FERROCHAT_FUZZ_SEED={seed}, iteration {i})"
+        );
+        if want.is_finite() {
+            assert!(Filter::parse(&format!("custom.n == {t}")).is_ok(), "{t}");
+        }
+    }
+}
+
 #[test]
 fn sort_keys_and_cursors_survive_random_strings() {
     let seed = env("FERROCHAT_FUZZ_SEED", 0x5EED_F00D);
