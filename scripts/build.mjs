@@ -6,9 +6,9 @@
 // Prerequisites come from scripts/setup.sh (the README's commands run it first).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BUDGET, kb, packageSizes } from "./sizes.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
@@ -72,22 +72,16 @@ writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n
 if (existsSync(join(root, "README.md"))) copyFileSync(join(root, "README.md"), join(pkg, "README.md"));
 
 // Sizes: what a browser app loads (wasm + web glue + entry), and the Node files.
-const sizes = (files) => {
-  const buf = Buffer.concat(files.map((f) => readFileSync(join(pkg, f))));
-  return {
-    raw: buf.length,
-    gzip: gzipSync(buf, { level: 9 }).length,
-    brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
-  };
-};
-const kb = (n) => (n / 1024).toFixed(1) + " KB";
-const report = {
-  "wasm": sizes(["ferrochat_bg.wasm"]),
-  "browser (wasm + JS)": sizes(["ferrochat_bg.wasm", "ferrochat_web.js", "browser.js"]),
-  "node (wasm + JS)": sizes(["ferrochat_bg.wasm", "ferrochat_node.cjs", "index.cjs", "index.mjs"]),
-};
+const report = packageSizes(pkg);
 console.log("\npkg/ built. Sizes:");
 for (const [name, s] of Object.entries(report)) {
   console.log(`  ${name.padEnd(22)} raw ${kb(s.raw).padStart(9)}   gzip ${kb(s.gzip).padStart(8)}   brotli ${kb(s.brotli).padStart(8)}`);
 }
+const browserGzip = report["browser (wasm + JS)"].gzip;
+const over = browserGzip - BUDGET.budgetGzipKiB * 1024;
+console.log(
+  `  budget (design.md): browser gzip ${BUDGET.budgetGzipKiB} KB, ` +
+    (over > 0 ? `over by ${kb(over)}` : `${kb(-over)} to spare`) +
+    `; ratchet ceiling ${BUDGET.ceilingGzipKiB} KB (scripts/size-budget.json)`,
+);
 writeFileSync(join(out, "sizes.json"), JSON.stringify(report, null, 2));

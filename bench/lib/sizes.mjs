@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { dirname, relative, resolve } from "node:path";
 import zlib from "node:zlib";
 import { repoRoot } from "./server.mjs";
+import { KINDS } from "../../scripts/sizes.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -19,8 +20,9 @@ export function anchorFiles() {
   };
 }
 
+/** ferrochat's browser files: the list the build's size report uses (scripts/sizes.mjs). */
 export function ferrochatFiles() {
-  return { files: ["ferrochat_bg.wasm", "ferrochat_web.js", "browser.js"].map((f) => resolve(repoRoot, "pkg", f)) };
+  return { files: KINDS["browser (wasm + JS)"].map((f) => resolve(repoRoot, "pkg", f)) };
 }
 
 function measure(files) {

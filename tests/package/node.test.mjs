@@ -135,3 +135,16 @@ test("no stray output: loading the package prints nothing and warns nothing", as
   assert.equal(r2.code, 0, r2.stderr);
   assert.equal(r2.stderr, "");
 });
+
+test("size ratchet: the browser package (wasm + JS, gzip) is not heavier than scripts/size-budget.json allows", async () => {
+  const { BUDGET, kb, packageSizes } = await import("../../scripts/sizes.mjs");
+  const gzip = packageSizes(pkgDir())["browser (wasm + JS)"].gzip;
+  const ceiling = BUDGET.ceilingGzipKiB * 1024;
+  assert.ok(
+    gzip <= ceiling,
+    `the browser package is ${kb(gzip)} gzip, above the ratchet ceiling of ${kb(ceiling)} ` +
+      `(design.md's budget: ${BUDGET.budgetGzipKiB} KB). Find what grew (twiggy, see ` +
+      `DEVELOPERS.md) or, if it is worth it, raise ceilingGzipKiB in scripts/size-budget.json ` +
+      `in the same commit and say why.`,
+  );
+});
