@@ -1,5 +1,6 @@
 // What the package weighs, measured one way for the build's report, the size ratchet test
-// (tests/package) and nothing else: raw, gzip -9 and brotli 11 of the files each kind of
+// (tests/package) and the bench (which weighs file by file): raw, gzip -9 and brotli 11 of
+// the files each kind of
 // consumer loads from pkg/.
 import { readFileSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
@@ -18,16 +19,20 @@ export const BUDGET = JSON.parse(
   readFileSync(join(dirname(fileURLToPath(import.meta.url)), "size-budget.json"), "utf8"),
 );
 
+/** `{ raw, gzip, brotli }` in bytes: `buf` as it is, gzip -9 and brotli 11. */
+export function weigh(buf) {
+  return {
+    raw: buf.length,
+    gzip: gzipSync(buf, { level: 9 }).length,
+    brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+}
+
 /** `{ kind: { raw, gzip, brotli } }` in bytes for the package in `pkgDir`. */
 export function packageSizes(pkgDir) {
   const report = {};
   for (const [kind, files] of Object.entries(KINDS)) {
-    const buf = Buffer.concat(files.map((f) => readFileSync(join(pkgDir, f))));
-    report[kind] = {
-      raw: buf.length,
-      gzip: gzipSync(buf, { level: 9 }).length,
-      brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
-    };
+    report[kind] = weigh(Buffer.concat(files.map((f) => readFileSync(join(pkgDir, f)))));
   }
   return report;
 }

@@ -2,9 +2,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, relative, resolve } from "node:path";
-import zlib from "node:zlib";
 import { repoRoot } from "./server.mjs";
-import { KINDS } from "../../scripts/sizes.mjs";
+import { KINDS, weigh } from "../../scripts/sizes.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -27,12 +26,9 @@ export function ferrochatFiles() {
 
 function measure(files) {
   const per = files.map((f) => {
-    const buf = readFileSync(f);
     return {
       file: relative(resolve(repoRoot, "bench"), f).replace(/^node_modules\//, "").replace(/^\.\.\//, ""),
-      raw: buf.length,
-      gzip: zlib.gzipSync(buf, { level: 9 }).length,
-      brotli: zlib.brotliCompressSync(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length } }).length,
+      ...weigh(readFileSync(f)),
     };
   });
   const total = (k) => per.reduce((a, p) => a + p[k], 0);
