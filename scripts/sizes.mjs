@@ -1,7 +1,6 @@
 // What the package weighs, measured one way for the build's report, the size ratchet test
 // (tests/package) and the bench (which weighs file by file): raw, gzip -9 and brotli 11 of
-// the files each kind of
-// consumer loads from pkg/.
+// the files each kind of consumer loads from pkg/.
 import { readFileSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import { dirname, join } from "node:path";
