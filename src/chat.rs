@@ -32,8 +32,16 @@ pub(crate) fn promise(fut: impl Future<Output = Result<JsValue>> + 'static) -> P
 }
 
 /// One (boxed) instantiation of `future_to_promise` for every method: smaller wasm.
+/// Settles after a turn of the event loop when many `User`s were made without one
+/// (`user::turn`).
 fn run_promise(fut: std::pin::Pin<Box<dyn Future<Output = Result<JsValue>>>>) -> Promise {
-    future_to_promise(async move { fut.await.map_err(|e| to_js(&e)) })
+    future_to_promise(async move {
+        let out = fut.await;
+        if crate::user::turn::due() {
+            crate::timer::sleep(0.0).await;
+        }
+        out.map_err(|e| to_js(&e))
+    })
 }
 
 /// Calls a user callback; a throw is reported and swallowed so the stream goes on.

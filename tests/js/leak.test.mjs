@@ -216,6 +216,27 @@ test("dropped User wrappers are garbage-collected (FinalizationRegistry)", async
   assert.ok(tr.collected >= tr.registered * 0.9, `only ${tr.collected} of ${tr.registered} dropped Users were collected`);
 });
 
+test("Users dropped in a loop that never yields to the event loop are collected during it", async () => {
+  // On the embedded backend every Promise settles in a microtask, so `for (...) await
+  // chat.getUsers(...)` never gives finalizers a turn: before the SDK yielded after
+  // user::turn::LIMIT (10,000) new Users, such a loop kept every page alive (wasm memory
+  // grew by ~2 KiB per user here, and V8 spent the time in full GCs).
+  const filter = `id LIKE '${list[0].id.split("-").slice(0, 3).join("-")}-*'`;
+  const tr = tracker();
+  const pages = NETWORK ? 150 : 1500; // 20 users each: 30,000 on the embedded store
+  const w0 = wasmBytes();
+  for (let i = 0; i < pages; i++) {
+    const r = await chat.getUsers({ filter, limit: 20 });
+    for (const u of r.users) tr.track(u);
+  }
+  const grown = (wasmBytes() - w0) / MiB;
+  // Counted right after the loop, before this test gives the event loop a turn.
+  assert.ok(
+    tr.collected >= tr.registered * 0.25,
+    `only ${tr.collected} of ${tr.registered} Users were collected while the loop ran (wasm memory grew ${grown.toFixed(1)} MiB)`,
+  );
+});
+
 test("callbacks that received Users are released too (events delivered, then unsubscribed)", async () => {
   const tr = tracker();
   const keepWarm = big.streamUpdates(() => {}); // keeps the channel subscribed (network backend)
