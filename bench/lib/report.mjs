@@ -118,7 +118,8 @@ export function renderMarkdown(results) {
   if (ranked.length) {
     lines.push("### Worst ratios for ferrochat");
     lines.push("");
-    for (const r of ranked.slice(0, 5)) lines.push(`- ${r.group} — ${r.figure}: ${fmtRatio(r.ratioMedian)} (${r.timesWorse.toFixed(1)}× worse)`);
+    const verdict = (w) => (w > 1 ? `${w.toFixed(2)}× worse than the anchor` : w < 1 ? `${(1 / w).toFixed(2)}× better than the anchor` : "level with the anchor");
+    for (const r of ranked.slice(0, 5)) lines.push(`- ${r.group} — ${r.figure}: ${fmtRatio(r.ratioMedian)} (${verdict(r.timesWorse)})`);
     lines.push("");
   }
   // What happened where a subscription could not start.

@@ -8,8 +8,7 @@ use ferrochat_core::wire::{base64, query_string, string_to_sign, v2_signature};
 use ferrochat_core::{ChatError, Result};
 use gloo_net::http::{Method, Response};
 use js_sys::{Function, Object, Reflect, Uint8Array};
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, RequestInit};
@@ -35,6 +34,9 @@ pub const LONG_POLL_TIMEOUT_MS: f64 = 310_000.0;
 const MAX_ATTEMPTS: u32 = 4;
 /// Upper bound on the total time spent waiting between retries (ms).
 const MAX_RETRY_WAIT_MS: f64 = 20_000.0;
+
+/// The abort reason of a request that timed out.
+const TIMEOUT_REASON: &str = "ferrochat: request timed out";
 
 /// The SDK identifier sent as `pnsdk`.
 const PNSDK: &str = concat!("ferrochat/", env!("CARGO_PKG_VERSION"));
@@ -217,19 +219,26 @@ impl Http {
                 }
             },
         };
-        let timed_out = Rc::new(Cell::new(false));
-        let on_timeout = {
-            let (controller, timed_out) = (controller.clone(), timed_out.clone());
-            Closure::once_into_js(move || {
-                timed_out.set(true);
-                controller.abort();
-            })
+        // The timer calls `controller.abort(TIMEOUT_REASON)`: a bound method, not a Rust
+        // closure per request, and the reason tells a timeout from the caller's abort.
+        let Some(abort) = Reflect::get(&controller, &"abort".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+        else {
+            return Attempt::Fatal(ChatError::Network(
+                "AbortController.abort is missing".into(),
+            ));
         };
-        let timer = set_timeout(on_timeout.unchecked_ref::<Function>(), call.timeout_ms);
+        let on_timeout: Function = abort
+            .bind1(&controller, &JsValue::from(TIMEOUT_REASON))
+            .unchecked_into();
+        let timer = set_timeout(&on_timeout, call.timeout_ms);
         let result = self.fetch(call, &url, &controller).await;
         clear_timeout(&timer);
+        let timed_out =
+            || controller.signal().reason().as_string().as_deref() == Some(TIMEOUT_REASON);
         match result {
-            Err(_) if timed_out.get() => Attempt::Retryable(ChatError::Timeout, None),
+            Err(_) if timed_out() => Attempt::Retryable(ChatError::Timeout, None),
             Err(e) if controller.signal().aborted() => Attempt::Fatal(e),
             Err(e) => Attempt::Retryable(e, None),
             Ok(reply) if reply.status == 429 || reply.status >= 500 => {
@@ -268,9 +277,10 @@ impl Http {
             .unchecked_into::<web_sys::Response>()
             .into();
         let status = response.status();
-        let retry_after_ms = response
-            .headers()
-            .get("retry-after")
+        // Only retried statuses wait: no header lookup on the others.
+        let retry_after_ms = (status == 429 || status >= 500)
+            .then(|| response.headers().get("retry-after"))
+            .flatten()
             .and_then(|v| ferrochat_core::wire::parse_timetoken(v.trim()))
             .map(|secs| (secs as f64 * 1000.0).min(10_000.0));
         // The body's bytes as they came (UTF-8): no decoding to a JS string and back.
@@ -342,15 +352,19 @@ impl Http {
 /// A random RFC 4122 version-4 UUID (for `requestid`).
 fn random_uuid() -> String {
     let mut s = String::with_capacity(36);
+    // 12 random hex digits per `Math.random()` (48 of its 52 bits): 3 calls, not 32.
+    let mut bits = 0u64;
     for i in 0..36 {
+        if i % 12 == 0 {
+            bits = (js_sys::Math::random() * (1u64 << 48) as f64) as u64;
+        }
+        let r = (bits & 15) as u32;
+        bits >>= 4;
         let c = match i {
             8 | 13 | 18 | 23 => '-',
             14 => '4',
-            _ => {
-                let r = (js_sys::Math::random() * 16.0) as u32 & 15;
-                let r = if i == 19 { (r & 3) | 8 } else { r };
-                char::from_digit(r, 16).unwrap_or('0')
-            }
+            19 => char::from_digit((r & 3) | 8, 16).unwrap_or('8'),
+            _ => char::from_digit(r, 16).unwrap_or('0'),
         };
         s.push(c);
     }

@@ -227,3 +227,33 @@ async fn v2_signatures_match_the_protocol_vectors() {
     assert_eq!(sign("mySecretKey", get).await.unwrap(), "v2.I7AFqanrAAtwVfvLHyKECTWw7UcZmwbRnwENpXdGB9E");
     assert_eq!(sign("mySecretKey", patch).await.unwrap(), "v2.ThBBwveKZyOF8VZGNYQOV7IGWVJRS-j1MYUfxFq6FUI");
 }
+
+#[wasm_bindgen_test]
+async fn a_request_that_never_answers_times_out_and_a_callers_abort_is_not_a_timeout() {
+    use ferrochat::backend::http::{Call, Http, HttpConfig};
+    use ferrochat_core::ChatError;
+    let global = js_sys::global();
+    let real = prop(&global, "fetch");
+    // A fetch that never answers but honours its signal, as fetch does.
+    let hang = Function::new_with_args(
+        "url, init",
+        "const s = init.signal; return s.aborted ? Promise.reject(s.reason) \
+         : new Promise((_, reject) => s.addEventListener('abort', () => reject(s.reason)));",
+    );
+    Reflect::set(&global, &"fetch".into(), &hang).unwrap();
+    let http = Http::new(HttpConfig {
+        base: "http://127.0.0.1:9".into(),
+        publish_key: String::new(),
+        user_id: "glue".into(),
+        auth_key: None,
+        secret_key: None,
+    });
+    let call = |controller| Call { idempotent: false, timeout_ms: 30.0, controller, ..Call::get("/v2/time/0".into(), Vec::new()) };
+    let timed_out = http.send(&call(None)).await;
+    let controller = web_sys::AbortController::new().unwrap();
+    controller.abort();
+    let aborted = http.send(&call(Some(controller))).await;
+    Reflect::set(&global, &"fetch".into(), &real).unwrap();
+    assert!(matches!(timed_out, Err(ChatError::Timeout)), "{:?}", timed_out.err());
+    assert!(matches!(aborted, Err(ChatError::Network(_))), "{:?}", aborted.err());
+}

@@ -283,34 +283,40 @@ impl<'a> Reader<'a> {
     }
 
     fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(self.pos) {
-            self.pos += 1;
+        self.peek();
+    }
+
+    /// Skips whitespace and returns the next byte, not consumed; 0 at the end (a 0 byte
+    /// in the text is no JSON token either, so callers need not tell them apart).
+    fn peek(&mut self) -> u8 {
+        loop {
+            match self.s.get(self.pos) {
+                Some(b' ' | b'\t' | b'\n' | b'\r') => self.pos += 1,
+                Some(&b) => return b,
+                None => return 0,
+            }
         }
     }
 
-    /// The next significant byte (after whitespace), not consumed.
-    fn peek(&mut self) -> Option<u8> {
-        self.ws();
-        self.s.get(self.pos).copied()
-    }
-
     fn eat(&mut self, b: u8) -> bool {
-        let hit = self.peek() == Some(b);
+        let hit = self.peek() == b;
         self.pos += usize::from(hit);
         hit
     }
 
     /// Checks that only whitespace is left.
     pub fn end(&mut self) -> Result<(), String> {
-        match self.peek() {
-            None => Ok(()),
-            Some(_) => Err(self.fail("end of input")),
+        self.ws();
+        if self.pos >= self.s.len() {
+            Ok(())
+        } else {
+            Err(self.fail("end of input"))
         }
     }
 
     /// Consumes a `null` if one is next.
     pub fn null(&mut self) -> bool {
-        let hit = self.peek() == Some(b'n') && self.s[self.pos..].starts_with(b"null");
+        let hit = self.peek() == b'n' && self.s[self.pos..].starts_with(b"null");
         self.pos += if hit { 4 } else { 0 };
         hit
     }
@@ -374,7 +380,7 @@ impl<'a> Reader<'a> {
     /// Reads any value.
     pub fn value(&mut self) -> Result<Value, String> {
         Ok(match self.peek() {
-            Some(b'{') => {
+            b'{' => {
                 let mut members = Vec::new();
                 self.object(|r, k| {
                     members.push((k.to_string(), r.value()?));
@@ -382,7 +388,7 @@ impl<'a> Reader<'a> {
                 })?;
                 Value::Obj(members)
             }
-            Some(b'[') => {
+            b'[' => {
                 let mut items = Vec::new();
                 self.array(|r| {
                     items.push(r.value()?);
@@ -390,10 +396,10 @@ impl<'a> Reader<'a> {
                 })?;
                 Value::Arr(items)
             }
-            Some(b'"') => Value::Str(self.string()?),
-            Some(b't') => self.literal("true", Value::Bool(true))?,
-            Some(b'f') => self.literal("false", Value::Bool(false))?,
-            Some(b'n') => self.literal("null", Value::Null)?,
+            b'"' => Value::Str(self.string()?),
+            b't' => self.literal("true", Value::Bool(true))?,
+            b'f' => self.literal("false", Value::Bool(false))?,
+            b'n' => self.literal("null", Value::Null)?,
             _ => Value::Num(self.number()?),
         })
     }
