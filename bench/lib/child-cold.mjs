@@ -1,10 +1,24 @@
 // One cold start in a fresh process: import the SDK, Chat.init until it resolves.
-// argv: sdk ("ferrochat" | "anchor" | "ferrochat-embedded") origin userId
+// argv: sdk ("ferrochat" | "anchor" | "ferrochat-embedded" | "node-fetch": no SDK, two
+// plain fetch() calls) origin userId
 // Reports: processMs (process start → ready, from performance.now(), which counts from the
 // process's time origin), importMs, initMs, importInitMs = importMs + initMs, and init2Ms
 // (Chat.init again in the same process, warm).
 const t0 = performance.now();
 const [sdk, origin, userId] = process.argv.slice(2);
+if (sdk === "node-fetch") {
+  // No SDK: Node's own first fetch() in a fresh process (undici loads on first use), then
+  // a second one, against the same server.
+  const time = async () => {
+    const t = performance.now();
+    await (await fetch(`http://${origin}/time/0`)).text();
+    return performance.now() - t;
+  };
+  const firstFetchMs = await time();
+  const secondFetchMs = await time();
+  process.send({ type: "result", result: { sdk, firstFetchMs, secondFetchMs } }, () => process.exit(0));
+  await new Promise(() => {});
+}
 const { load, netConfig, destroyChat } = await import("./sdk.mjs");
 const t1 = performance.now();
 const mod = await load(sdk === "ferrochat-embedded" ? "ferrochat" : sdk);
