@@ -3,11 +3,9 @@
 "use strict";
 const m = require("./ferrochat_node.cjs");
 
-// console.log(user) / util.inspect(user) show the fields, not the wasm pointer.
+// console.log(chat) / util.inspect(chat) show the current user, not the wasm pointer
+// (a User shows its fields by itself: js/user.js).
 const inspect = Symbol.for("nodejs.util.inspect.custom");
-m.User.prototype[inspect] = function (depth, options, inspectFn) {
-  return "User " + inspectFn(this.toJSON(), options);
-};
 m.Chat.prototype[inspect] = function (depth, options, inspectFn) {
   return "Chat " + inspectFn({ currentUser: this.currentUser.toJSON() }, options);
 };

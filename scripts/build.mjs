@@ -52,12 +52,40 @@ run(wasmOpt, [
   "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
   "--strip-debug", "--strip-producers",
 ]);
-// The generated glue, minified (identifiers and whitespace only: property names, exports
-// and class/function names are kept, so `User` still prints as `User`): half its gzip size.
-const { transformSync } = await import("esbuild");
-for (const [target, file] of [["web", "ferrochat_web.js"], ["nodejs", "ferrochat_node.cjs"]]) {
-  const glue = readFileSync(join(out, target, "ferrochat.js"), "utf8");
-  writeFileSync(join(pkg, file), transformSync(glue, { minify: true, keepNames: true, legalComments: "none", target: "es2020" }).code);
+// The generated glue and its snippet (js/user.js, the `User` class) bundled into one file
+// per target, which also exports `User`; minified (identifiers and whitespace only:
+// property names, exports and class/function names are kept, so `User` still prints as
+// `User`). The Node file is CommonJS, so the package needs no `require` of ES modules.
+const { buildSync } = await import("esbuild");
+for (const [target, file, format] of [["web", "ferrochat_web.js", "esm"], ["nodejs", "ferrochat_node.cjs", "cjs"]]) {
+  const dir = join(out, target);
+  const snippet = execFileSync("find", [join(dir, "snippets"), "-name", "user.js"], { encoding: "utf8" }).trim();
+  if (!snippet || snippet.includes("\n")) throw new Error(`expected one snippets/**/user.js in ${dir}, found: ${snippet || "none"}`);
+  // The Node glue is CommonJS (.cjs, as this repo's package.json says "module") and loads
+  // the snippet with require(String.raw`…`), which esbuild does not follow: plain string.
+  let glue = "./ferrochat.js";
+  if (format === "cjs") {
+    const text = readFileSync(join(dir, "ferrochat.js"), "utf8").replace(/require\(String\.raw`([^`]+)`\)/g, (_, p) => `require(${JSON.stringify(p)})`);
+    writeFileSync(join(dir, "ferrochat.cjs"), text);
+    glue = "./ferrochat.cjs";
+  }
+  const reexport = format === "esm" ? `export { default } from "${glue}";\n` : "";
+  buildSync({
+    stdin: {
+      contents: `export * from "${glue}";\n${reexport}export { User } from ${JSON.stringify(snippet)};\n`,
+      resolveDir: dir,
+      sourcefile: "entry.js",
+    },
+    outfile: join(pkg, file),
+    bundle: true,
+    format,
+    platform: format === "cjs" ? "node" : "neutral",
+    minify: true,
+    keepNames: true,
+    legalComments: "none",
+    target: "es2022",
+    logLevel: "warning",
+  });
 }
 // Types: the generated declarations without `[Symbol.dispose]` members (they need the
 // esnext.disposable lib, which consumers on older `lib` settings do not have).

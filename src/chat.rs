@@ -9,11 +9,10 @@ use crate::convert::{self, LAST_ACTIVE_KEY};
 use crate::error::to_js;
 use crate::subscriptions::{Listener, ListenerId, Payload, Subscriptions};
 use crate::timer::{clear_interval, set_interval};
-use crate::user::User;
 use ferrochat_core::model::{Scalar, StrField};
 use ferrochat_core::patch::{Patch, UserPatch};
 use ferrochat_core::{ChatError, Event, EventKind, Result, SetMode, DELETED_STATUS};
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Object, Promise, Reflect, WeakRef};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::{Rc, Weak};
@@ -32,16 +31,8 @@ pub(crate) fn promise(fut: impl Future<Output = Result<JsValue>> + 'static) -> P
 }
 
 /// One (boxed) instantiation of `future_to_promise` for every method: smaller wasm.
-/// Settles after a turn of the event loop when many `User`s were made without one
-/// (`user::turn`).
 fn run_promise(fut: std::pin::Pin<Box<dyn Future<Output = Result<JsValue>>>>) -> Promise {
-    future_to_promise(async move {
-        let out = fut.await;
-        if crate::user::turn::due() {
-            crate::timer::sleep(0.0).await;
-        }
-        out.map_err(|e| to_js(&e))
-    })
+    future_to_promise(async move { fut.await.map_err(|e| to_js(&e)) })
 }
 
 /// Calls a user callback; a throw is reported and swallowed so the stream goes on.
@@ -139,6 +130,9 @@ pub(crate) struct ChatInner {
     next_status_id: Cell<ListenerId>,
     /// Whether this Chat subscribes to its own user's channel.
     watching_self: Cell<bool>,
+    /// The JS `Chat` object of this Chat, weakly: every `User` holds it (strongly), so a
+    /// Chat lives as long as its users; a strong reference here would never let it go.
+    js: RefCell<Option<WeakRef>>,
 }
 
 /// Queues an event for `chat` and schedules a drain from a clean stack.
@@ -178,6 +172,7 @@ impl ChatInner {
                 timer: RefCell::default(),
                 status_listeners: RefCell::default(),
                 next_status_id: Cell::new(0),
+                js: RefCell::default(),
             }
         })
     }
@@ -282,9 +277,30 @@ impl ChatInner {
         }
     }
 
-    /// Wraps a core user as a JS `User` of this Chat.
+    /// The JS `Chat` object of this Chat: the caller's while it is alive, else a new one.
+    fn handle(self: &Rc<Self>) -> JsValue {
+        if let Some(js) = self.js.borrow().as_ref().and_then(WeakRef::deref) {
+            return js.into();
+        }
+        let js = JsValue::from(Chat {
+            inner: self.clone(),
+        });
+        self.js
+            .replace(Some(WeakRef::new(js.unchecked_ref::<Object>())));
+        js
+    }
+
+    /// Core users as JS `User`s of this Chat, in order.
+    pub fn wrap_all<'a>(
+        self: &Rc<Self>,
+        users: impl IntoIterator<Item = &'a ferrochat_core::User>,
+    ) -> Array {
+        crate::user::to_js(self, &self.handle(), users)
+    }
+
+    /// A core user as a JS `User` of this Chat.
     pub fn wrap(self: &Rc<Self>, data: ferrochat_core::User) -> JsValue {
-        User::new(data, self.clone()).into()
+        self.wrap_all([&data]).get(0)
     }
 
     /// Writes through the backend, keeping `currentUser` fresh.
@@ -459,8 +475,9 @@ impl ChatInner {
                         for &i in removed.iter().rev() {
                             splice_out(&next, i);
                         }
-                        for (i, u) in changed {
-                            next.set(i as u32, self.wrap(u));
+                        let fresh = self.wrap_all(changed.iter().map(|(_, u)| u));
+                        for (k, (i, _)) in changed.iter().enumerate() {
+                            next.set(*i as u32, fresh.get(k as u32));
                         }
                         self.subs.borrow_mut().set_list_array(lid, next.clone());
                         next.into()
@@ -569,14 +586,15 @@ impl Chat {
                 inner.shutdown();
                 return Err(e);
             }
-            Ok(Chat { inner }.into())
+            Ok(inner.handle())
         })
     }
 
     /// The signed-in user (kept up to date with this Chat's own changes and events).
-    #[wasm_bindgen(getter, js_name = currentUser)]
-    pub fn current_user(&self) -> User {
-        User::new(self.inner.current.borrow().clone(), self.inner.clone())
+    #[wasm_bindgen(getter, js_name = currentUser, unchecked_return_type = "User")]
+    pub fn current_user(&self) -> JsValue {
+        let current = self.inner.current.borrow().clone();
+        self.inner.wrap(current)
     }
 
     /// The user with this id, or `null` if there is none.
@@ -689,7 +707,7 @@ impl Chat {
             let (query, filter) = convert::list_query(&params)?;
             let page = chat.list(query, filter).await?;
             let out = Object::new();
-            let users: Array = page.users.into_iter().map(|u| chat.wrap(u)).collect();
+            let users = chat.wrap_all(&page.users);
             let cursors = Object::new();
             for (k, v) in [("next", page.next), ("prev", page.prev)] {
                 if let Some(v) = v {
@@ -734,6 +752,35 @@ impl Chat {
             self.inner.shutdown();
             self.inner.status_listeners.borrow_mut().clear();
         }
+    }
+
+    /// For `js/user.js`: `user.streamUpdates` (`kind` 0), `onUpdated` (1), `onDeleted` (2)
+    /// of the user `record` (`{"data":{…}}`).
+    #[wasm_bindgen(js_name = __listen, skip_typescript)]
+    pub fn listen_user(
+        &self,
+        kind: u32,
+        record: &str,
+        callback: JsValue,
+    ) -> std::result::Result<JsValue, JsValue> {
+        let run = || {
+            let cb = convert::function(&callback, "callback")?;
+            let (listener, id) = crate::user::listener(kind, record)?;
+            self.inner.listen(listener, cb, vec![id])
+        };
+        run().map_err(|e| to_js(&e))
+    }
+
+    /// For `js/user.js`: `User.streamUpdatesOn(users, callback)` on this Chat, `records`
+    /// being `users` as a `{"data":[…]}` reply.
+    #[wasm_bindgen(js_name = __streamOn, skip_typescript)]
+    pub fn stream_on(
+        &self,
+        users: JsValue,
+        records: &str,
+        callback: JsValue,
+    ) -> std::result::Result<JsValue, JsValue> {
+        crate::user::stream_on(&self.inner, &users, records, &callback).map_err(|e| to_js(&e))
     }
 
     fn write(&self, id: JsValue, data: JsValue, mode: SetMode) -> Promise {

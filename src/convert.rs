@@ -273,25 +273,91 @@ pub fn custom_to_js(c: &Custom) -> JsValue {
     Object::freeze(&obj).into()
 }
 
-/// A user as a plain object with only the fields that are set (for `toJSON`).
-pub fn user_to_plain(u: &User) -> JsValue {
-    let obj = Object::new();
-    let set = |k: &str, v: &JsValue| {
-        let _ = Reflect::set(&obj, &JsValue::from_str(k), v);
-    };
-    set("id", &JsValue::from_str(&u.id));
-    for f in StrField::ALL {
-        if let Some(v) = u.get(f) {
-            set(f.name(), &JsValue::from_str(v));
+/// Users as one string and one array of numbers, from which `js/user.js` (`makeUsers`)
+/// builds its `User`s: one crossing and one UTF-8 decode per batch (a `getUsers` page)
+/// instead of one per field. Per user, `nums` holds the UTF-16 length (or -1: absent) of
+/// id, name, externalId, profileUrl, email, type, status, updated and eTag, whose text
+/// follows in `text`; then `lastActiveTimestamp` (NaN: absent); then the number of custom
+/// entries (-1: no custom) and, per entry, the key's length and a tag: 0 and the string's
+/// length, 1 and the number, 2 and 0/1, or 3 (null).
+#[derive(Default)]
+pub struct UserBatch {
+    /// Every string, concatenated.
+    pub text: String,
+    /// Lengths, tags and numbers (see above).
+    pub nums: Vec<f64>,
+}
+
+impl UserBatch {
+    /// The batch for `users`, in order.
+    pub fn of<'a>(users: impl IntoIterator<Item = &'a User>) -> UserBatch {
+        let users = users.into_iter();
+        let n = users.size_hint().0;
+        let mut b = UserBatch {
+            text: String::with_capacity(n * 160),
+            nums: Vec::with_capacity(n * 16),
+        };
+        for u in users {
+            b.str(Some(&u.id));
+            for f in StrField::ALL {
+                b.str(u.get(f));
+            }
+            b.str(
+                Some(&u.updated)
+                    .filter(|s| !s.is_empty())
+                    .map(String::as_str),
+            );
+            b.str(Some(&u.etag));
+            b.nums.push(last_active(u).unwrap_or(f64::NAN));
+            match &u.custom {
+                None => b.nums.push(-1.0),
+                Some(c) => {
+                    b.nums.push(c.0.len() as f64);
+                    for (k, v) in &c.0 {
+                        b.str(Some(k));
+                        match v {
+                            Scalar::Str(s) => {
+                                b.nums.push(0.0);
+                                b.str(Some(s));
+                            }
+                            Scalar::Num(n) => b.nums.extend([1.0, *n]),
+                            Scalar::Bool(x) => b.nums.extend([2.0, f64::from(u8::from(*x))]),
+                            Scalar::Null => b.nums.push(3.0),
+                        }
+                    }
+                }
+            }
+        }
+        b
+    }
+
+    fn str(&mut self, s: Option<&str>) {
+        match s {
+            None => self.nums.push(-1.0),
+            Some(s) => {
+                self.text.push_str(s);
+                let units = if s.is_ascii() {
+                    s.len()
+                } else {
+                    s.chars().map(char::len_utf16).sum()
+                };
+                self.nums.push(units as f64);
+            }
         }
     }
-    if let Some(c) = &u.custom {
-        set("custom", &custom_to_js(c));
-    }
-    if !u.updated.is_empty() {
-        set("updated", &JsValue::from_str(&u.updated));
-    }
-    obj.into()
+}
+
+/// A `User` as `js/user.js` hands it back (`{"data":{…}}`, the wire's single-user reply).
+pub fn user_record(text: &str) -> Result<User> {
+    ferrochat_core::decode::user_reply(text, crate::backend::http::js_number)
+        .map_err(|_| ChatError::invalid("expected a User"))
+}
+
+/// Several `User`s as `js/user.js` hands them back (`{"data":[…]}`).
+pub fn user_records(text: &str) -> Result<Vec<User>> {
+    ferrochat_core::decode::page(text, crate::backend::http::js_number)
+        .map(|page| page.users)
+        .map_err(|_| ChatError::invalid("users must be an array of User objects"))
 }
 
 /// `custom.lastActiveTimestamp`, where the Chat SDK keeps it.

@@ -1,7 +1,7 @@
 //! ferrochat: a chat-user SDK whose core is Rust compiled to WebAssembly.
 //!
-//! This crate is the thin binding layer: the JS classes [`Chat`] and [`User`], the
-//! conversions between JS values and ferrochat-core types ([`convert`]), error mapping
+//! This crate is the thin binding layer: the JS class [`Chat`] and the Rust side of the JS
+//! class `User` (`js/user.js`, see [`user`](crate::user) internals), the conversions between JS values and ferrochat-core types ([`convert`]), error mapping
 //! ([`error`]), subscriptions ([`subscriptions`]) and the backends ([`backend`]). Every
 //! rule about users lives in `ferrochat-core`.
 #![warn(missing_docs)]
@@ -16,7 +16,6 @@ mod timer;
 mod user;
 
 pub use chat::Chat;
-pub use user::User;
 
 use wasm_bindgen::prelude::*;
 
@@ -82,6 +81,65 @@ export type BulkDeleteResult = {
   deleted: string[];
   failed: { id: string; error: Error & { code: string } }[];
 };
+/** A chat user. Objects are immutable snapshots: `update` and events give new ones. */
+export class User {
+  /** Not callable: users come from `Chat` methods (`getUser`, `createUser`, ...). */
+  private constructor();
+  /** Unique user identifier. */
+  readonly id: string;
+  /** Display name. */
+  readonly name: string | undefined;
+  /** Identifier in an external system. */
+  readonly externalId: string | undefined;
+  /** URL of the profile picture. */
+  readonly profileUrl: string | undefined;
+  /** Email address. */
+  readonly email: string | undefined;
+  /** Role tag, e.g. `"moderator"`. */
+  readonly type: string | undefined;
+  /** State tag, e.g. `"active"`, or `"deleted"` after a soft delete. */
+  readonly status: string | undefined;
+  /** Custom data (frozen). */
+  readonly custom: ObjectCustom | undefined;
+  /** When the user was last changed (RFC 3339). */
+  readonly updated: string | undefined;
+  /**
+   * Last activity time (ms since the epoch), stored in `custom.lastActiveTimestamp`
+   * when the Chat runs with `storeUserActivityTimestamps`.
+   */
+  readonly lastActiveTimestamp: number | undefined;
+  /** Whether the user was active within the Chat's `storeUserActivityInterval`. */
+  readonly active: boolean;
+  /** Updates this user (see `Chat.updateUser`); resolves a new `User`. */
+  update(data: UserData): Promise<User>;
+  /** Hard delete (resolves `true`) or soft delete with `{ soft: true }` (resolves the updated `User`). */
+  delete(options?: DeleteOptions): Promise<true | User>;
+  /** Clears the `"deleted"` status (ferrochat addition); resolves the restored `User`. */
+  restore(): Promise<User>;
+  /**
+   * Calls `callback` with the user's latest state on every change, from any client.
+   * Returns a function that stops the stream (calling it twice is harmless).
+   */
+  streamUpdates(callback: (user: User) => unknown): () => void;
+  /**
+   * Calls `callback` with the updated user on every change until the user is
+   * hard-deleted (ferrochat addition). Returns an unsubscribe function.
+   */
+  onUpdated(callback: (user: User) => unknown): () => void;
+  /**
+   * Calls `callback` with `{ id, soft }` when the user is soft- or hard-deleted
+   * (ferrochat addition). Returns an unsubscribe function.
+   */
+  onDeleted(callback: (info: { id: string; soft: boolean }) => unknown): () => void;
+  /**
+   * Streams updates of several users: `callback` gets the whole list, in input order,
+   * with the changed entry replaced; a hard-deleted user leaves the list. Throws
+   * `Cannot stream user updates on an empty list` for `[]`.
+   */
+  static streamUpdatesOn(users: User[], callback: (users: User[]) => unknown): () => void;
+  /** A plain object with the fields that are set (used by `JSON.stringify`). */
+  toJSON(): UserJSON;
+}
 /** Passed to `addConnectionStatusListener` callbacks. */
 export type ConnectionStatus = { category: string; reason: string; userId: string; soft?: boolean };
 "#;

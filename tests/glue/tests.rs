@@ -1,6 +1,6 @@
 // wasm-bindgen tests of the binding layer, shared by tests/wasm_node.rs (Node) and
 // tests/wasm_browser.rs (headless Chromium). Included, so no inner attributes here.
-use ferrochat::{convert, Chat, User};
+use ferrochat::{convert, Chat};
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -191,12 +191,38 @@ async fn stream_updates_delivers_merged_state_from_another_chat() {
 }
 
 #[wasm_bindgen_test]
-fn stream_updates_on_empty_list_throws_synchronously() {
-    let e = User::stream_updates_on(Array::new().into(), Function::new_no_args("").into()).unwrap_err();
+async fn stream_updates_on_checks_its_arguments_synchronously() {
+    let c = chat("wasm-stream-on-args").await;
+    let me = prop(&c, "currentUser");
+    // `User` as JS code gets it: the class of the users the Chat hands out.
+    let user_class = prop(&me, "constructor");
+    let stream_on: Function = prop(&user_class, "streamUpdatesOn").dyn_into().unwrap();
+    let noop: JsValue = Function::new_no_args("").into();
+    let throws = |users: JsValue, cb: &JsValue| stream_on.call2(&user_class, &users, cb).unwrap_err();
+    let e = throws(Array::new().into(), &noop);
     assert_eq!(prop(&e, "code").as_string().unwrap(), "EMPTY_USER_LIST");
     assert_eq!(prop(&e, "message").as_string().unwrap(), "Cannot stream user updates on an empty list");
-    let e = User::stream_updates_on(Array::of1(&1.into()).into(), Function::new_no_args("").into()).unwrap_err();
-    assert_eq!(prop(&e, "code").as_string().unwrap(), "INVALID_ARGUMENT");
+    for (users, cb) in [
+        (JsValue::from(Array::of1(&1.into())), noop.clone()),
+        (JsValue::from("not an array"), noop.clone()),
+        (JsValue::from(Array::of1(&me)), JsValue::from(3)),
+    ] {
+        let e = throws(users, &cb);
+        assert!(e.is_instance_of::<js_sys::Error>());
+        assert_eq!(prop(&e, "code").as_string().unwrap(), "INVALID_ARGUMENT");
+    }
+    // The Chat's hooks behind User methods reject junk with errors too, never a panic.
+    for (users, records) in [(JsValue::NULL, "{}"), (Array::of1(&me).into(), "not json"), (Array::new().into(), r#"{"data":[]}"#)] {
+        let f: Function = prop(&c, "__streamOn").dyn_into().unwrap();
+        let args = Array::of3(&users, &records.into(), &noop);
+        assert!(f.apply(&c, &args).is_err(), "__streamOn accepted {records}");
+    }
+    let listen: Function = prop(&c, "__listen").dyn_into().unwrap();
+    for (kind, record) in [(0, "{}"), (7, r#"{"data":{"id":"x"}}"#), (0, "")] {
+        let args = Array::of3(&kind.into(), &record.into(), &noop);
+        assert!(listen.apply(&c, &args).is_err(), "__listen accepted {kind} {record}");
+    }
+    prop(&c, "destroy").dyn_into::<Function>().unwrap().call0(&c).unwrap();
 }
 
 #[wasm_bindgen_test]
