@@ -1,6 +1,6 @@
 // The JS class `User`: an immutable snapshot of a user, held as plain frozen properties.
 //
-// The Rust side (src/convert.rs, `users_to_js`) builds Users through `makeUsers` below from
+// The Rust side (src/convert.rs, `UserBatch`) builds Users through `makeUsers` below from
 // one string and one array of numbers per batch (a getUsers page is one call, one UTF-8
 // decode, then substrings), so reading a field is a plain property read, `custom` keeps
 // its identity, and a dropped User is ordinary garbage: no wasm memory, no finalizer.
@@ -136,7 +136,7 @@ export class User {
 }
 
 /**
- * Builds Users from one batch (src/convert.rs `users_to_js`): `text` is every string
+ * Builds Users from one batch (src/convert.rs `UserBatch`): `text` is every string
  * concatenated, `nums` says how to cut it. Per user: the UTF-16 length (or -1, absent) of
  * id, name, externalId, profileUrl, email, type, status, updated, eTag; lastActive (NaN:
  * absent); the custom entry count (-1: no custom), then per entry the key's length, a tag

@@ -278,7 +278,7 @@ impl ChatInner {
     }
 
     /// The JS `Chat` object of this Chat: the caller's while it is alive, else a new one.
-    fn handle(self: &Rc<Self>) -> JsValue {
+    pub fn handle(self: &Rc<Self>) -> JsValue {
         if let Some(js) = self.js.borrow().as_ref().and_then(WeakRef::deref) {
             return js.into();
         }
@@ -295,7 +295,7 @@ impl ChatInner {
         self: &Rc<Self>,
         users: impl IntoIterator<Item = &'a ferrochat_core::User>,
     ) -> Array {
-        crate::user::to_js(self, &self.handle(), users)
+        crate::user::to_js(self, users)
     }
 
     /// A core user as a JS `User` of this Chat.

@@ -17,15 +17,14 @@ extern "C" {
     fn make_users(chat: &JsValue, interval: f64, text: &str, nums: &[f64]) -> Array;
 }
 
-/// JS `User`s of `chat` (its JS object is `handle`) for `users`, in order.
+/// JS `User`s of `chat` for `users`, in order.
 pub(crate) fn to_js<'a>(
-    chat: &ChatInner,
-    handle: &JsValue,
+    chat: &Rc<ChatInner>,
     users: impl IntoIterator<Item = &'a ferrochat_core::User>,
 ) -> Array {
     let batch = convert::UserBatch::of(users);
     make_users(
-        handle,
+        &chat.handle(),
         chat.config.activity_interval_ms,
         &batch.text,
         &batch.nums,
@@ -53,16 +52,15 @@ pub(crate) fn stream_on(
     records: &str,
     callback: &JsValue,
 ) -> Result<JsValue> {
-    let users: &Array = users
-        .dyn_ref()
-        .ok_or_else(|| ChatError::invalid("users must be an array of User objects"))?;
+    let not_users = || ChatError::invalid("users must be an array of User objects");
+    let users: &Array = users.dyn_ref().ok_or_else(not_users)?;
     let cb: Function = convert::function(callback, "callback")?;
     let list = convert::user_records(records)?;
     if list.is_empty() {
         return Err(ChatError::EmptyUserList);
     }
     if list.len() != users.length() as usize {
-        return Err(ChatError::invalid("users must be an array of User objects"));
+        return Err(not_users());
     }
     // Duplicates are fine: channel subscriptions are reference-counted.
     let channels: Vec<String> = list.iter().map(|u| u.id.clone()).collect();

@@ -38,6 +38,11 @@ const MAX_RETRY_WAIT_MS: f64 = 20_000.0;
 /// The abort reason of a request that timed out.
 const TIMEOUT_REASON: &str = "ferrochat: request timed out";
 
+/// Whether a reply with this status is retried (429 and 5xx), honouring `Retry-After`.
+fn retried_status(status: u16) -> bool {
+    status == 429 || status >= 500
+}
+
 /// The SDK identifier sent as `pnsdk`.
 const PNSDK: &str = concat!("ferrochat/", env!("CARGO_PKG_VERSION"));
 
@@ -241,7 +246,7 @@ impl Http {
             Err(_) if timed_out() => Attempt::Retryable(ChatError::Timeout, None),
             Err(e) if controller.signal().aborted() => Attempt::Fatal(e),
             Err(e) => Attempt::Retryable(e, None),
-            Ok(reply) if reply.status == 429 || reply.status >= 500 => {
+            Ok(reply) if retried_status(reply.status) => {
                 Attempt::Retryable(reply.error(), reply.retry_after_ms)
             }
             Ok(reply) => Attempt::Reply(reply),
@@ -278,7 +283,7 @@ impl Http {
             .into();
         let status = response.status();
         // Only retried statuses wait: no header lookup on the others.
-        let retry_after_ms = (status == 429 || status >= 500)
+        let retry_after_ms = retried_status(status)
             .then(|| response.headers().get("retry-after"))
             .flatten()
             .and_then(|v| ferrochat_core::wire::parse_timetoken(v.trim()))
