@@ -178,3 +178,24 @@ export function makeUsers(chat, interval, text, nums) {
   }
   return out;
 }
+
+/**
+ * Finishes the generated `Chat` class (scripts/build.mjs calls this once per glue file).
+ *
+ * wasm-bindgen gives every exported class `free()` and `[Symbol.dispose]`, which release
+ * the Rust object at once: the Users of that Chat then failed with wasm-bindgen's
+ * "null pointer passed to rust" (an Error without a code). Here both mean `destroy()`:
+ * streams, loops and timers stop, later calls reject with the documented `DESTROYED`, and
+ * the memory goes when the Chat and its Users are garbage (the glue's finaliser), as for
+ * any Chat. So `using chat = await Chat.init(…)` ends the Chat cleanly at the end of scope.
+ */
+export function finishChat(Chat) {
+  Chat.prototype.free = function free() {
+    this.destroy();
+  };
+  if (typeof Symbol.dispose === "symbol") Chat.prototype[Symbol.dispose] = Chat.prototype.free;
+  // console.log(chat) / util.inspect(chat) in Node: the current user, not the wasm pointer.
+  Chat.prototype[Symbol.for("nodejs.util.inspect.custom")] = function (depth, options, inspect) {
+    return "Chat " + inspect({ currentUser: this.currentUser.toJSON() }, options);
+  };
+}

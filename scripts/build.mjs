@@ -70,9 +70,11 @@ for (const [target, file, format] of [["web", "ferrochat_web.js", "esm"], ["node
     glue = "./ferrochat.cjs";
   }
   const reexport = format === "esm" ? `export { default } from "${glue}";\n` : "";
+  // finishChat (js/user.js): `free()` / `[Symbol.dispose]` mean `destroy()`, Node inspect.
+  const finish = `import { Chat } from "${glue}";\nimport { finishChat } from ${JSON.stringify(snippet)};\nfinishChat(Chat);\n`;
   buildSync({
     stdin: {
-      contents: `export * from "${glue}";\n${reexport}export { User } from ${JSON.stringify(snippet)};\n`,
+      contents: `${finish}export * from "${glue}";\n${reexport}export { User } from ${JSON.stringify(snippet)};\n`,
       resolveDir: dir,
       sourcefile: "entry.js",
     },
@@ -88,8 +90,16 @@ for (const [target, file, format] of [["web", "ferrochat_web.js", "esm"], ["node
   });
 }
 // Types: the generated declarations without `[Symbol.dispose]` members (they need the
-// esnext.disposable lib, which consumers on older `lib` settings do not have).
-const types = readFileSync(join(out, "nodejs", "ferrochat.d.ts"), "utf8").replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, "");
+// esnext.disposable lib, which consumers on older `lib` settings do not have), and with
+// `Chat.free()` documented as what finishChat makes it.
+const types = readFileSync(join(out, "nodejs", "ferrochat.d.ts"), "utf8")
+  .replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, "")
+  .replace(
+    /^(export class Chat \{\n)(\s*)free\(\): void;\n/m,
+    (_, head, indent) =>
+      `${head}${indent}/** The same as \`destroy()\` (also what \`[Symbol.dispose]\` does, for \`using\`). */\n${indent}free(): void;\n`,
+  );
+if (!/The same as `destroy\(\)`/.test(types)) throw new Error("build: Chat.free() not found in the generated declarations");
 writeFileSync(join(pkg, "ferrochat.d.ts"), types);
 writeFileSync(join(pkg, "ferrochat.d.cts"), types);
 for (const f of ["index.cjs", "index.mjs", "browser.js"]) copyFileSync(join(root, "js", f), join(pkg, f));

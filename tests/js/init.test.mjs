@@ -191,3 +191,27 @@ test("a Chat that hard-deletes its own user ends: status listeners hear it, late
   assert.equal(await other.deleteUser(me), true, "hard delete stays idempotent");
   assert.equal(await other.getUser(me), null);
 });
+
+test("chat.free() and chat[Symbol.dispose]() mean destroy(): that Chat and its Users reject with DESTROYED, others carry on", async () => {
+  for (const how of ["free", "dispose"]) {
+    if (how === "dispose" && typeof Symbol.dispose !== "symbol") continue;
+    const chat = await openChat(`init-${how}`);
+    const other = await openChat(`init-${how}-other`);
+    const id = uid(`init-${how}-user`);
+    const user = await chat.createUser(id, { name: "Kept" });
+    let streamed = 0;
+    user.streamUpdates(() => streamed++);
+    if (how === "free") chat.free();
+    else chat[Symbol.dispose]();
+    const destroyed = (e) => e instanceof Error && e.code === "DESTROYED" && e.message === "This Chat was destroyed";
+    await assert.rejects(chat.getUser(id), destroyed);
+    await assert.rejects(user.update({ name: "Changed" }), destroyed);
+    assert.throws(() => user.streamUpdates(() => {}), destroyed);
+    assert.equal(user.name, "Kept", "the snapshot stays readable");
+    chat.free(); // idempotent, like destroy()
+    const updated = await other.updateUser(id, { name: "ByOther" });
+    assert.equal(updated.name, "ByOther");
+    await new Promise((r) => setTimeout(r, NETWORK ? 500 : 20));
+    assert.equal(streamed, 0, "a destroyed Chat's streams are stopped");
+  }
+});
