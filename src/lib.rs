@@ -17,12 +17,6 @@ mod user;
 
 pub use chat::Chat;
 
-/// The allocator on wasm: Talc, a few KB smaller than Rust's default dlmalloc and faster
-/// on wasm (wasm here is single-threaded: no `atomics`).
-#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
-#[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
-
 use wasm_bindgen::prelude::*;
 
 /// Installs the panic hook (a panic is a bug: it would poison the module, so report it).
