@@ -705,9 +705,10 @@ impl Chat {
         let chat = self.inner.clone();
         promise(async move {
             let (query, filter) = convert::list_query(&params)?;
-            let page = chat.list(query, filter).await?;
+            chat.check()?;
+            let page = chat.backend.list_batch(query, filter).await?;
             let out = Object::new();
-            let users = chat.wrap_all(&page.users);
+            let users = crate::user::from_batch(&chat, &page.users);
             let cursors = Object::new();
             for (k, v) in [("next", page.next), ("prev", page.prev)] {
                 if let Some(v) = v {

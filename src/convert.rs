@@ -298,37 +298,43 @@ impl UserBatch {
             nums: Vec::with_capacity(n * 16),
         };
         for u in users {
-            b.str(Some(&u.id));
-            for f in StrField::ALL {
-                b.str(u.get(f));
-            }
-            b.str(
-                Some(&u.updated)
-                    .filter(|s| !s.is_empty())
-                    .map(String::as_str),
-            );
-            b.str(Some(&u.etag));
-            b.nums.push(last_active(u).unwrap_or(f64::NAN));
-            match &u.custom {
-                None => b.nums.push(-1.0),
-                Some(c) => {
-                    b.nums.push(c.0.len() as f64);
-                    for (k, v) in &c.0 {
-                        b.str(Some(k));
-                        match v {
-                            Scalar::Str(s) => {
-                                b.nums.push(0.0);
-                                b.str(Some(s));
-                            }
-                            Scalar::Num(n) => b.nums.extend([1.0, *n]),
-                            Scalar::Bool(x) => b.nums.extend([2.0, f64::from(u8::from(*x))]),
-                            Scalar::Null => b.nums.push(3.0),
+            b.push(u);
+        }
+        b
+    }
+
+    /// Appends one user (not generic, so the callers of [`of`](UserBatch::of) share it).
+    #[inline(never)]
+    fn push(&mut self, u: &User) {
+        self.str(Some(&u.id));
+        for f in StrField::ALL {
+            self.str(u.get(f));
+        }
+        self.str(
+            Some(&u.updated)
+                .filter(|s| !s.is_empty())
+                .map(String::as_str),
+        );
+        self.str(Some(&u.etag));
+        self.nums.push(last_active(u).unwrap_or(f64::NAN));
+        match &u.custom {
+            None => self.nums.push(-1.0),
+            Some(c) => {
+                self.nums.push(c.0.len() as f64);
+                for (k, v) in &c.0 {
+                    self.str(Some(k));
+                    match v {
+                        Scalar::Str(s) => {
+                            self.nums.push(0.0);
+                            self.str(Some(s));
                         }
+                        Scalar::Num(n) => self.nums.extend([1.0, *n]),
+                        Scalar::Bool(x) => self.nums.extend([2.0, f64::from(u8::from(*x))]),
+                        Scalar::Null => self.nums.push(3.0),
                     }
                 }
             }
         }
-        b
     }
 
     fn str(&mut self, s: Option<&str>) {

@@ -22,7 +22,11 @@ pub(crate) fn to_js<'a>(
     chat: &Rc<ChatInner>,
     users: impl IntoIterator<Item = &'a ferrochat_core::User>,
 ) -> Array {
-    let batch = convert::UserBatch::of(users);
+    from_batch(chat, &convert::UserBatch::of(users))
+}
+
+/// JS `User`s of `chat` for the users encoded in `batch`, in order.
+pub(crate) fn from_batch(chat: &Rc<ChatInner>, batch: &convert::UserBatch) -> Array {
     make_users(
         &chat.handle(),
         chat.config.activity_interval_ms,

@@ -2,6 +2,7 @@
 //! realm, shared by every `Chat` in it (so streams see changes made through another Chat).
 
 use super::{Backend, BoxFuture, EventSink};
+use crate::convert::UserBatch;
 use ferrochat_core::time::ms_to_ticks;
 use ferrochat_core::{Event, ListPage, ListQuery, MemoryStore, Result, SetMode, User, UserPatch};
 use std::cell::RefCell;
@@ -98,6 +99,15 @@ impl Backend for Embedded {
 
     fn list_users(&self, query: ListQuery, _filter: Option<String>) -> BoxFuture<Result<ListPage>> {
         ready(self.hub.store.borrow().list(&query))
+    }
+
+    fn list_batch(
+        &self,
+        query: ListQuery,
+        _filter: Option<String>,
+    ) -> BoxFuture<Result<ListPage<UserBatch>>> {
+        let store = self.hub.store.borrow();
+        ready(store.select(&query).map(|page| page.map(UserBatch::of)))
     }
 
     fn subscribe(&self, channel: &str) {

@@ -43,17 +43,30 @@ impl Default for ListQuery {
     }
 }
 
-/// One page of users.
+/// One page of users: owned by default, borrowed from the store from
+/// [`ListQuery::select`], or in another form (the SDK's JS batch), see [`ListPage::map`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListPage {
+pub struct ListPage<U = Vec<User>> {
     /// The users on this page.
-    pub users: Vec<User>,
+    pub users: U,
     /// Cursor of the next page, when there is one.
     pub next: Option<String>,
     /// Cursor of the previous page, when there is one.
     pub prev: Option<String>,
     /// How many users match the filter in all.
     pub total: usize,
+}
+
+impl<U> ListPage<U> {
+    /// The same page with its users turned into another form.
+    pub fn map<V>(self, f: impl FnOnce(U) -> V) -> ListPage<V> {
+        ListPage {
+            users: f(self.users),
+            next: self.next,
+            prev: self.prev,
+            total: self.total,
+        }
+    }
 }
 
 /// Checks a page size.
@@ -118,6 +131,16 @@ pub fn decode_cursor(cursor: &str) -> Result<usize> {
 impl ListQuery {
     /// Runs the query over `users` (any order).
     pub fn run<'a>(&self, users: impl IntoIterator<Item = &'a User>) -> Result<ListPage> {
+        Ok(self
+            .select(users)?
+            .map(|page| page.into_iter().cloned().collect()))
+    }
+
+    /// Runs the query over `users` (any order); the page borrows them.
+    pub fn select<'a>(
+        &self,
+        users: impl IntoIterator<Item = &'a User>,
+    ) -> Result<ListPage<Vec<&'a User>>> {
         let limit = check_limit(self.limit)?;
         let mut matched: Vec<&User> = users
             .into_iter()
@@ -152,8 +175,10 @@ impl ListQuery {
         } else {
             matched.sort_unstable_by(cmp);
         }
+        matched.truncate(to);
+        matched.drain(..from);
         Ok(ListPage {
-            users: matched[from..to].iter().map(|u| (*u).clone()).collect(),
+            users: matched,
             next: (to < total && to > from).then(|| encode_cursor(to)),
             prev: (from > 0).then(|| encode_cursor(from)),
             total,

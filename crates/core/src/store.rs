@@ -143,6 +143,11 @@ impl MemoryStore {
     pub fn list(&self, query: &ListQuery) -> Result<ListPage> {
         query.run(self.users.values())
     }
+
+    /// Runs a list query; the page borrows the store's records.
+    pub fn select(&self, query: &ListQuery) -> Result<ListPage<Vec<&User>>> {
+        query.select(self.users.values())
+    }
 }
 
 #[cfg(test)]
