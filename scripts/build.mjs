@@ -53,9 +53,8 @@ run(wasmOpt, [
   "--strip-debug", "--strip-producers",
 ]);
 // The generated glue and its snippet (js/user.js, the `User` class) bundled into one file
-// per target, which also exports `User`; minified (identifiers and whitespace only:
-// property names, exports and class/function names are kept, so `User` still prints as
-// `User`). The Node file is CommonJS, so the package needs no `require` of ES modules.
+// per target, which also exports `User`; minified (identifiers and whitespace: property
+// names and exports are kept; finishClasses names `Chat` and `User` back). The Node file is CommonJS, so the package needs no `require` of ES modules.
 const { buildSync } = await import("esbuild");
 for (const [target, file, format] of [["web", "ferrochat_web.js", "esm"], ["nodejs", "ferrochat_node.cjs", "cjs"]]) {
   const dir = join(out, target);
@@ -70,8 +69,9 @@ for (const [target, file, format] of [["web", "ferrochat_web.js", "esm"], ["node
     glue = "./ferrochat.cjs";
   }
   const reexport = format === "esm" ? `export { default } from "${glue}";\n` : "";
-  // finishChat (js/user.js): `free()` / `[Symbol.dispose]` mean `destroy()`, Node inspect.
-  const finish = `import { Chat } from "${glue}";\nimport { finishChat } from ${JSON.stringify(snippet)};\nfinishChat(Chat);\n`;
+  // finishClasses (js/user.js): class names, `free()` / `[Symbol.dispose]` mean
+  // `destroy()`, Node inspect.
+  const finish = `import { Chat } from "${glue}";\nimport { finishClasses } from ${JSON.stringify(snippet)};\nfinishClasses(Chat);\n`;
   buildSync({
     stdin: {
       contents: `${finish}export * from "${glue}";\n${reexport}export { User } from ${JSON.stringify(snippet)};\n`,
@@ -83,7 +83,6 @@ for (const [target, file, format] of [["web", "ferrochat_web.js", "esm"], ["node
     format,
     platform: format === "cjs" ? "node" : "neutral",
     minify: true,
-    keepNames: true,
     legalComments: "none",
     target: "es2022",
     logLevel: "warning",
@@ -91,7 +90,7 @@ for (const [target, file, format] of [["web", "ferrochat_web.js", "esm"], ["node
 }
 // Types: the generated declarations without `[Symbol.dispose]` members (they need the
 // esnext.disposable lib, which consumers on older `lib` settings do not have), and with
-// `Chat.free()` documented as what finishChat makes it.
+// `Chat.free()` documented as what finishClasses makes it.
 const types = readFileSync(join(out, "nodejs", "ferrochat.d.ts"), "utf8")
   .replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, "")
   .replace(

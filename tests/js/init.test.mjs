@@ -13,6 +13,8 @@ test("the package exports the classes Chat and User", () => {
   assert.equal(typeof User, "function");
   assert.equal(typeof Chat.init, "function");
   assert.equal(typeof User.streamUpdatesOn, "function");
+  assert.equal(Chat.name, "Chat", "the minified glue keeps the class names");
+  assert.equal(User.name, "User");
 });
 
 test("ESM import and CJS require share one module instance", async () => {
