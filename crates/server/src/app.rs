@@ -105,9 +105,14 @@ impl App {
         self.read().get(id).cloned()
     }
 
-    /// Runs a list query.
-    pub fn list_users(&self, query: &ListQuery) -> Result<ListPage, ChatError> {
-        self.read().list(query)
+    /// Runs a list query and hands the page, borrowing the stored records, to `f` (which
+    /// runs under the read lock: it should only encode).
+    pub fn list_users<R>(
+        &self,
+        query: &ListQuery,
+        f: impl FnOnce(ListPage<Vec<&User>>) -> R,
+    ) -> Result<R, ChatError> {
+        self.read().select(query).map(f)
     }
 
     /// A fresh timetoken for a subscribe handshake: later events are all after it.

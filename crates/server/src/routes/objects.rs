@@ -12,9 +12,9 @@ use axum::extract;
 use axum::http::{header, HeaderMap, Uri};
 use axum::response::Response;
 use ferrochat_core::json::{user_to_json, write_user};
-use ferrochat_core::page::{check_limit, decode_cursor, ListQuery, MAX_LIMIT};
+use ferrochat_core::page::{check_limit, decode_cursor, ListPage, ListQuery, MAX_LIMIT};
 use ferrochat_core::validate::validate_id;
-use ferrochat_core::{Filter, SortKey};
+use ferrochat_core::{Filter, SortKey, User};
 use std::fmt::Write;
 
 const F: Family = Family::Objects;
@@ -89,10 +89,15 @@ pub async fn get_all(
         }
     };
     let query = list_query(&q)?;
-    let page = state
+    let out = state
         .app
-        .list_users(&query)
+        .list_users(&query, |page| page_json(&page, include_custom, with_count))
         .map_err(|e| ApiError::from_chat(F, e, Detail::query("query", "")))?;
+    Ok(respond::json(out))
+}
+
+/// The reply body of a list request.
+fn page_json(page: &ListPage<Vec<&User>>, include_custom: bool, with_count: bool) -> String {
     let mut out = String::with_capacity(64 + page.users.len() * 200);
     out.push_str("{\"status\":200,\"data\":[");
     for (i, user) in page.users.iter().enumerate() {
@@ -112,7 +117,7 @@ pub async fn get_all(
         let _ = write!(out, ",\"prev\":\"{prev}\"");
     }
     out.push('}');
-    Ok(respond::json(out))
+    out
 }
 
 fn list_query(q: &Query) -> Result<ListQuery, ApiError> {
