@@ -178,34 +178,37 @@ fn compare(found: Found<'_>, op: Op, value: &Value) -> bool {
     }
 }
 
-/// Glob match with `*` (iterative, with one backtrack point: linear in practice).
+/// Glob match with `*` (iterative, with one backtrack point: linear in practice). Walks
+/// `text` in place (`t` is a byte offset, always on a char boundary): no allocation per
+/// user.
 fn like(text: &str, pattern: &[PatternPart]) -> bool {
-    let text: Vec<char> = text.chars().collect();
+    let char_at = |i: usize| text.get(i..).and_then(|s| s.chars().next());
     let (mut t, mut p) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
+    while let Some(ch) = char_at(t) {
         match pattern.get(p) {
             Some(PatternPart::Any) => {
                 star = Some((p, t));
                 p += 1;
             }
-            Some(PatternPart::Char(c)) if *c == text[t] => {
+            Some(PatternPart::Char(c)) if *c == ch => {
                 p += 1;
-                t += 1;
+                t += ch.len_utf8();
             }
             _ => match star {
                 Some((sp, st)) => {
+                    let next = st + char_at(st).map_or(1, char::len_utf8);
                     p = sp + 1;
-                    t = st + 1;
-                    star = Some((sp, st + 1));
+                    t = next;
+                    star = Some((sp, next));
                 }
                 None => return false,
             },
         }
     }
-    pattern[p.min(pattern.len())..]
-        .iter()
-        .all(|part| *part == PatternPart::Any)
+    pattern
+        .get(p..)
+        .is_some_and(|rest| rest.iter().all(|part| *part == PatternPart::Any))
 }
 
 /// Quotes `value` as a filter string literal: single quotes, with `\`, `'` and `*`
@@ -690,6 +693,44 @@ mod tests {
         ));
         assert!(!like("", &[PatternPart::Char('a')]));
         assert!(like("", &[PatternPart::Any]));
+    }
+
+    /// `like` against a plain recursive matcher, on random texts and patterns mixing
+    /// one-, two- and three-byte chars (the walk is by byte offset).
+    #[test]
+    fn like_agrees_with_a_reference() {
+        fn reference(t: &[char], p: &[PatternPart]) -> bool {
+            match p.split_first() {
+                None => t.is_empty(),
+                Some((PatternPart::Any, rest)) => (0..=t.len()).any(|i| reference(&t[i..], rest)),
+                Some((PatternPart::Char(c), rest)) => {
+                    t.first() == Some(c) && reference(&t[1..], rest)
+                }
+            }
+        }
+        let alphabet = ['a', 'b', 'é', '日'];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |m: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % m as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let text: Vec<char> = (0..next(7)).map(|_| alphabet[next(4)]).collect();
+            let pattern: Vec<PatternPart> = (0..next(6))
+                .map(|_| match next(6) {
+                    0 | 1 => PatternPart::Any,
+                    i => PatternPart::Char(alphabet[i - 2]),
+                })
+                .collect();
+            let s: String = text.iter().collect();
+            assert_eq!(
+                like(&s, &pattern),
+                reference(&text, &pattern),
+                "{s:?} {pattern:?}"
+            );
+        }
     }
 
     #[test]
