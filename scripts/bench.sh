@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks ferrochat against @pubnub/chat 0.14.2 on one ferrochat-server (bench/README.md).
-#   bash scripts/bench.sh               full run (~5 min on 2 cores) → bench/results/latest.{md,json}
+#   bash scripts/bench.sh               full run (~2–5 min on 2 cores) → bench/results/latest.{md,json}
 #   bash scripts/bench.sh --quick       smoke run
 #   bash scripts/bench.sh --baseline    also rewrite bench/results/baseline.{md,json}
 #   bash scripts/bench.sh --only cold,rt
