@@ -13,7 +13,7 @@ use crate::sort::{compare, SortKey, DEFAULT_SORT};
 pub const MAX_LIMIT: usize = 100;
 
 /// Pages ending at most this far in are picked out of a large list without sorting all of
-/// it (`ListQuery::run`).
+/// it (`ListQuery::select`).
 const TOP_MAX: usize = 1000;
 
 /// A list query.
