@@ -54,7 +54,8 @@ run(wasmOpt, [
 ]);
 // The generated glue and its snippet (js/user.js, the `User` class) bundled into one file
 // per target, which also exports `User`; minified (identifiers and whitespace: property
-// names and exports are kept; finishClasses names `Chat` and `User` back). The Node file is CommonJS, so the package needs no `require` of ES modules.
+// names and exports are kept; finishClasses names `Chat` and `User` back). The Node file
+// is CommonJS, so the package needs no `require` of ES modules.
 const { buildSync } = await import("esbuild");
 for (const [target, file, format] of [["web", "ferrochat_web.js", "esm"], ["nodejs", "ferrochat_node.cjs", "cjs"]]) {
   const dir = join(out, target);

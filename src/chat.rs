@@ -295,7 +295,7 @@ impl ChatInner {
         self: &Rc<Self>,
         users: impl IntoIterator<Item = &'a ferrochat_core::User>,
     ) -> Array {
-        crate::user::to_js(self, users)
+        crate::user::from_batch(self, &convert::UserBatch::of(users))
     }
 
     /// A core user as a JS `User` of this Chat.
@@ -705,6 +705,7 @@ impl Chat {
         let chat = self.inner.clone();
         promise(async move {
             let (query, filter) = convert::list_query(&params)?;
+            // (Checked here, as `list` does: a second async wrapper costs wasm bytes.)
             chat.check()?;
             let page = chat.backend.list_batch(query, filter).await?;
             let out = Object::new();

@@ -1,9 +1,10 @@
 //! ferrochat: a chat-user SDK whose core is Rust compiled to WebAssembly.
 //!
 //! This crate is the thin binding layer: the JS class [`Chat`] and the Rust side of the JS
-//! class `User` (`js/user.js`, see [`user`](crate::user) internals), the conversions between JS values and ferrochat-core types ([`convert`]), error mapping
-//! ([`error`]), subscriptions ([`subscriptions`]) and the backends ([`backend`]). Every
-//! rule about users lives in `ferrochat-core`.
+//! class `User` (`js/user.js`; the `user` module), the conversions between JS values and
+//! ferrochat-core types ([`convert`]), error mapping ([`error`]), subscriptions
+//! ([`subscriptions`]) and the backends ([`backend`]). Every rule about users lives in
+//! `ferrochat-core`.
 #![warn(missing_docs)]
 
 pub mod backend;

@@ -17,14 +17,6 @@ extern "C" {
     fn make_users(chat: &JsValue, interval: f64, text: &str, nums: &[f64]) -> Array;
 }
 
-/// JS `User`s of `chat` for `users`, in order.
-pub(crate) fn to_js<'a>(
-    chat: &Rc<ChatInner>,
-    users: impl IntoIterator<Item = &'a ferrochat_core::User>,
-) -> Array {
-    from_batch(chat, &convert::UserBatch::of(users))
-}
-
 /// JS `User`s of `chat` for the users encoded in `batch`, in order.
 pub(crate) fn from_batch(chat: &Rc<ChatInner>, batch: &convert::UserBatch) -> Array {
     make_users(

@@ -709,13 +709,8 @@ mod tests {
             }
         }
         let alphabet = ['a', 'b', 'é', '日'];
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |m: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % m as u64) as usize
-        };
+        let mut rng = crate::test_rng(0x9e37_79b9_7f4a_7c15);
+        let mut next = move |m: usize| rng(m as u64) as usize;
         for _ in 0..20_000 {
             let text: Vec<char> = (0..next(7)).map(|_| alphabet[next(4)]).collect();
             let pattern: Vec<PatternPart> = (0..next(6))
@@ -866,18 +861,15 @@ mod tests {
 
     #[test]
     fn never_panics_on_junk() {
-        let mut seed = 0x1234_5678_u64;
+        let mut next = crate::test_rng(0x1234_5678);
         let alphabet: Vec<char> = "()[]!&|=<>'\"\\*.-+e0123456789 abcLIKEnulltrueé\u{0}"
             .chars()
             .collect();
         for _ in 0..20_000 {
-            let len = (seed % 24) as usize;
+            let len = next(24);
             let mut s = String::new();
             for _ in 0..len {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                s.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+                s.push(alphabet[next(alphabet.len() as u64) as usize]);
             }
             if let Ok(f) = Filter::parse(&s) {
                 f.matches(&user());

@@ -40,3 +40,15 @@ pub use page::{ListPage, ListQuery};
 pub use patch::{Changeset, Patch, UserPatch};
 pub use sort::SortKey;
 pub use store::{MemoryStore, SetMode};
+
+/// A deterministic xorshift64 source for the unit tests' random inputs: `next(m)` is a
+/// number below `m`.
+#[cfg(test)]
+pub(crate) fn test_rng(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |m| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % m.max(1)
+    }
+}

@@ -259,13 +259,7 @@ mod tests {
     /// names and times (so the id tie-break decides), every sort, limit and cursor.
     #[test]
     fn pages_are_slices_of_the_full_order() -> Result<()> {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |m: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % m
-        };
+        let mut next = crate::test_rng(0x2545_f491_4f6c_dd1d);
         for n in [0usize, 1, 2, 7, 40, 250, 2000] {
             let all: Vec<User> = (0..n)
                 .map(|i| {
