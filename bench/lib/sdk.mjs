@@ -80,19 +80,25 @@ export async function instrumentHttp() {
 
 /**
  * Captures the ferrochat wasm instance's memory: wraps WebAssembly.Instance before the
- * package instantiates its module. Returns a getter of the memory's byte length (or null).
+ * package instantiates its module. Returns a getter of the memory's byte length (throws
+ * when the package was not loaded through WebAssembly.Instance).
  */
 export function captureWasmMemory() {
   let memory = null;
   const Orig = WebAssembly.Instance;
   const Patched = function (module, imports) {
     const inst = new Orig(module, imports);
-    if (!memory && inst.exports.memory instanceof WebAssembly.Memory) memory = inst.exports.memory;
+    // The package's wasm exports have short names (scripts/build.mjs): find the memory by type.
+    memory ??= Object.values(inst.exports).find((x) => x instanceof WebAssembly.Memory) ?? null;
     return inst;
   };
   Patched.prototype = Orig.prototype;
   WebAssembly.Instance = Patched;
-  return () => (memory ? memory.buffer.byteLength : null);
+  return () => {
+    // Silently reporting nothing hid a lost figure once: fail the scenario instead.
+    if (!memory) throw new Error("bench: ferrochat's wasm memory was not captured (no WebAssembly.Memory export)");
+    return memory.buffer.byteLength;
+  };
 }
 
 /** Summarises an instrumented request log: counts by method/endpoint/status. */
