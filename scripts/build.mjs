@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Builds the npm package in pkg/:
 //   cargo (wasm32, size profile) → wasm-bindgen (web + nodejs glue over ONE .wasm)
-//   → wasm-opt -Os --converge, short import/export names → glue renamed and minified (esbuild) → entry files, types, package.json → prints
-//   raw / gzip / brotli sizes.
+//   → wasm-opt -Os --converge, then short import/export names → glue renamed to match and
+//   minified (esbuild) → entry files, types, package.json → prints raw / gzip / brotli sizes.
 // Prerequisites come from scripts/setup.sh (the README's commands run it first).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
@@ -46,7 +46,7 @@ const web = readFileSync(join(out, "web", "ferrochat_bg.wasm"));
 if (!web.equals(readFileSync(join(out, "nodejs", "ferrochat_bg.wasm")))) {
   throw new Error("wasm-bindgen produced different wasm for web and nodejs targets");
 }
-// -Os --converge compresses better than -Oz (gzip −0.7 KB for 4 s more build). Then the
+// -Os --converge compresses better than -Oz (gzip −0.4 KB for 4 s more build). Then the
 // imports, exports and the import module get short names: wasm-bindgen's carry a
 // 16-hex-digit hash each, which neither gzip nor brotli can squeeze (−3.7 KB gzip over wasm
 // and glue together). wasm-opt prints the mapping; renameGlue applies it to the glue.
