@@ -192,19 +192,13 @@ impl ChatInner {
         let user = match self.backend.get_user(id.clone()).await? {
             Some(u) => u,
             None => {
+                // Just seen missing, so an upsert creates it: over the network `Create`
+                // would read it again first. The protocol has no create-only write, so a
+                // concurrent creator can race this either way, within one round trip.
                 let name = UserPatch::default().with(StrField::Name, Patch::Set(id.clone()));
-                match self
-                    .backend
-                    .set_user(id.clone(), name, SetMode::Create)
-                    .await
-                {
-                    Err(ChatError::UserExists) => self
-                        .backend
-                        .get_user(id.clone())
-                        .await?
-                        .ok_or(ChatError::UserNotFound)?,
-                    other => other?,
-                }
+                self.backend
+                    .set_user(id.clone(), name, SetMode::Upsert)
+                    .await?
             }
         };
         if user.is_soft_deleted() {

@@ -1,0 +1,80 @@
+// What Chat.init sends over the network: one read for a user that exists, one read and
+// one write for a new one (it read the missing user twice before), and a soft-deleted
+// user is refused after its read. The replies come from a scripted node:http server on
+// 127.0.0.1 that records each request.
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { Chat } from "ferrochat";
+import { netConfig, rejectsWith } from "./helpers/common.mjs";
+
+const record = (id, extra = {}) => ({ id, name: id, externalId: null, profileUrl: null, email: null, type: null, status: null, updated: "2026-01-01T00:00:00.000000Z", eTag: "e1", ...extra });
+
+describe("network backend: the requests Chat.init makes", () => {
+  let server;
+  let origin;
+  /** Users the scripted server knows, by id. */
+  const users = new Map();
+  /** `METHOD /last-path-segment` of every objects request, in order. */
+  let seen = [];
+
+  before(async () => {
+    server = createServer((req, res) => {
+      const url = new URL(req.url, "http://x");
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        const reply = (status, json) => {
+          res.writeHead(status, { "content-type": "application/json" });
+          res.end(JSON.stringify(json));
+        };
+        if (!url.pathname.startsWith("/v2/objects/")) return reply(404, { status: 404, error: { message: "not scripted" } });
+        const id = decodeURIComponent(url.pathname.split("/").pop());
+        seen.push(`${req.method} ${id}`);
+        if (req.method === "GET") {
+          const user = users.get(id);
+          return user ? reply(200, { status: 200, data: user }) : reply(404, { status: 404, error: { message: "Requested object was not found." } });
+        }
+        if (req.method === "PATCH") {
+          const user = record(id, { ...users.get(id), ...JSON.parse(body), eTag: `e${seen.length}` });
+          users.set(id, user);
+          return reply(200, { status: 200, data: user });
+        }
+        reply(405, { status: 405, error: { message: "not scripted" } });
+      });
+    });
+    await new Promise((r) => server.listen(0, "127.0.0.1", r));
+    origin = `127.0.0.1:${server.address().port}`;
+  });
+
+  after(async () => {
+    server?.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it("an existing user: one GET", async () => {
+    users.set("old", record("old", { name: "Old Timer" }));
+    seen = [];
+    const chat = await Chat.init(netConfig(origin, "old"));
+    assert.deepEqual(seen, ["GET old"]);
+    assert.equal(chat.currentUser.name, "Old Timer");
+    chat.destroy();
+  });
+
+  it("a new user: one GET, then one PATCH that names it after its id", async () => {
+    seen = [];
+    const chat = await Chat.init(netConfig(origin, "newcomer"));
+    assert.deepEqual(seen, ["GET newcomer", "PATCH newcomer"]);
+    assert.equal(chat.currentUser.id, "newcomer");
+    assert.equal(chat.currentUser.name, "newcomer");
+    assert.equal(users.get("newcomer").name, "newcomer");
+    chat.destroy();
+  });
+
+  it("a soft-deleted user: one GET, then USER_DELETED and no write", async () => {
+    users.set("gone", record("gone", { status: "deleted" }));
+    seen = [];
+    await rejectsWith(() => Chat.init(netConfig(origin, "gone")), "USER_DELETED", { label: "Chat.init of a soft-deleted user" });
+    assert.deepEqual(seen, ["GET gone"]);
+  });
+});
