@@ -759,12 +759,7 @@ impl Chat {
         record: &str,
         callback: JsValue,
     ) -> std::result::Result<JsValue, JsValue> {
-        let run = || {
-            let cb = convert::function(&callback, "callback")?;
-            let (listener, id) = crate::user::listener(kind, record)?;
-            self.inner.listen(listener, cb, vec![id])
-        };
-        run().map_err(|e| to_js(&e))
+        crate::user::listen(&self.inner, kind, record, &callback).map_err(|e| to_js(&e))
     }
 
     /// For `js/user.js`: `User.streamUpdatesOn(users, callback)` on this Chat, `records`

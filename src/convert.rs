@@ -363,7 +363,12 @@ pub fn user_record(text: &str) -> Result<User> {
 pub fn user_records(text: &str) -> Result<Vec<User>> {
     ferrochat_core::decode::page(text, crate::backend::http::js_number)
         .map(|page| page.users)
-        .map_err(|_| ChatError::invalid("users must be an array of User objects"))
+        .map_err(|_| not_users())
+}
+
+/// The error for a `users` argument that is not an array of `User`s.
+pub fn not_users() -> ChatError {
+    ChatError::invalid("users must be an array of User objects")
 }
 
 /// `custom.lastActiveTimestamp`, where the Chat SDK keeps it.

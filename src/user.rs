@@ -27,8 +27,15 @@ pub(crate) fn from_batch(chat: &Rc<ChatInner>, batch: &convert::UserBatch) -> Ar
     )
 }
 
-/// What a `User` method asks to listen for (`__listen`'s `kind`).
-pub(crate) fn listener(kind: u32, record: &str) -> Result<(Listener, String)> {
+/// `user.streamUpdates` (`kind` 0), `onUpdated` (1) or `onDeleted` (2) once `js/user.js`
+/// has encoded the user as `record` (`{"data":{…}}`).
+pub(crate) fn listen(
+    chat: &Rc<ChatInner>,
+    kind: u32,
+    record: &str,
+    callback: &JsValue,
+) -> Result<JsValue> {
+    let cb = convert::function(callback, "callback")?;
     let user = convert::user_record(record)?;
     let id = user.id.clone();
     let listener = match kind {
@@ -37,7 +44,7 @@ pub(crate) fn listener(kind: u32, record: &str) -> Result<(Listener, String)> {
         2 => Listener::Deleted(id.clone()),
         _ => return Err(ChatError::invalid("unknown listener kind")),
     };
-    Ok((listener, id))
+    chat.listen(listener, cb, vec![id])
 }
 
 /// `User.streamUpdatesOn(users, callback)` once `js/user.js` has checked its arguments:
@@ -48,15 +55,14 @@ pub(crate) fn stream_on(
     records: &str,
     callback: &JsValue,
 ) -> Result<JsValue> {
-    let not_users = || ChatError::invalid("users must be an array of User objects");
-    let users: &Array = users.dyn_ref().ok_or_else(not_users)?;
+    let users: &Array = users.dyn_ref().ok_or_else(convert::not_users)?;
     let cb: Function = convert::function(callback, "callback")?;
     let list = convert::user_records(records)?;
     if list.is_empty() {
         return Err(ChatError::EmptyUserList);
     }
     if list.len() != users.length() as usize {
-        return Err(not_users());
+        return Err(convert::not_users());
     }
     // Duplicates are fine: channel subscriptions are reference-counted.
     let channels: Vec<String> = list.iter().map(|u| u.id.clone()).collect();
