@@ -3,7 +3,7 @@
 //! clears a field; anything of the wrong type is `INVALID_ARGUMENT` naming the field;
 //! output is plain objects (never `Map`s). No function here panics on any input.
 
-use ferrochat_core::model::{Custom, Scalar, StrField, User};
+use ferrochat_core::model::{Custom, Scalar, ScalarRef, StrField, User, UserRef};
 use ferrochat_core::page::{check_limit, ListQuery};
 use ferrochat_core::patch::{Patch, UserPatch};
 use ferrochat_core::validate::{validate_custom_input, validate_id};
@@ -292,48 +292,78 @@ impl UserBatch {
     /// The batch for `users`, in order.
     pub fn of<'a>(users: impl IntoIterator<Item = &'a User>) -> UserBatch {
         let users = users.into_iter();
-        let n = users.size_hint().0;
-        let mut b = UserBatch {
-            text: String::with_capacity(n * 160),
-            nums: Vec::with_capacity(n * 16),
-        };
+        let mut b = UserBatch::with_capacity(users.size_hint().0);
         for u in users {
             b.push(u);
         }
         b
     }
 
-    /// Appends one user (not generic, so the callers of [`of`](UserBatch::of) share it).
-    #[inline(never)]
-    fn push(&mut self, u: &User) {
-        self.str(Some(&u.id));
-        for f in StrField::ALL {
-            self.str(u.get(f));
+    /// An empty batch with room for about `n` users.
+    pub fn with_capacity(n: usize) -> UserBatch {
+        UserBatch {
+            text: String::with_capacity(n * 160),
+            nums: Vec::with_capacity(n * 16),
         }
-        self.str(
-            Some(&u.updated)
-                .filter(|s| !s.is_empty())
-                .map(String::as_str),
-        );
-        self.str(Some(&u.etag));
-        self.nums.push(last_active(u).unwrap_or(f64::NAN));
-        match &u.custom {
-            None => self.nums.push(-1.0),
-            Some(c) => {
-                self.nums.push(c.0.len() as f64);
-                for (k, v) in &c.0 {
-                    self.str(Some(k));
-                    match v {
-                        Scalar::Str(s) => {
-                            self.nums.push(0.0);
-                            self.str(Some(s));
-                        }
-                        Scalar::Num(n) => self.nums.extend([1.0, *n]),
-                        Scalar::Bool(x) => self.nums.extend([2.0, f64::from(u8::from(*x))]),
-                        Scalar::Null => self.nums.push(3.0),
-                    }
-                }
+    }
+
+    /// Appends a stored user.
+    pub fn push(&mut self, u: &User) {
+        self.str(Some(&u.id));
+        for f in &u.fields {
+            self.str(f.as_deref());
+        }
+        let custom = u.custom.as_ref().map(|c| &c.0);
+        self.tail(&u.updated, &u.etag, last_active(u), custom.map(Vec::len));
+        if let Some(custom) = custom {
+            for (k, v) in custom {
+                self.entry(k, v.view());
             }
+        }
+    }
+
+    /// Appends a user as read from a reply (its strings still borrowed from the text).
+    pub fn push_ref(&mut self, u: &UserRef) {
+        self.str(Some(&u.id));
+        for f in &u.fields {
+            self.str(f.as_deref());
+        }
+        let last = u.custom_get(LAST_ACTIVE_KEY).and_then(last_active_value);
+        self.tail(&u.updated, &u.etag, last, u.custom.as_ref().map(Vec::len));
+        if let Some(custom) = &u.custom {
+            for (k, v) in custom {
+                self.entry(k, v.view());
+            }
+        }
+    }
+
+    /// What follows a user's id and fields (shared by both kinds of user, so nothing here
+    /// is generic): the stamps, `lastActiveTimestamp` and the number of custom entries
+    /// (`None`: no custom), which [`entry`](UserBatch::entry) appends next.
+    fn tail(
+        &mut self,
+        updated: &str,
+        etag: &str,
+        last_active: Option<f64>,
+        custom_len: Option<usize>,
+    ) {
+        self.str(Some(updated).filter(|s| !s.is_empty()));
+        self.str(Some(etag));
+        self.nums.push(last_active.unwrap_or(f64::NAN));
+        self.nums.push(custom_len.map_or(-1.0, |n| n as f64));
+    }
+
+    /// One custom entry.
+    fn entry(&mut self, k: &str, v: ScalarRef) {
+        self.str(Some(k));
+        match v {
+            ScalarRef::Str(s) => {
+                self.nums.push(0.0);
+                self.str(Some(&s));
+            }
+            ScalarRef::Num(n) => self.nums.extend([1.0, n]),
+            ScalarRef::Bool(x) => self.nums.extend([2.0, f64::from(u8::from(x))]),
+            ScalarRef::Null => self.nums.push(3.0),
         }
     }
 
@@ -373,9 +403,14 @@ pub fn not_users() -> ChatError {
 
 /// `custom.lastActiveTimestamp`, where the Chat SDK keeps it.
 pub fn last_active(u: &User) -> Option<f64> {
-    match u.custom.as_ref()?.get(LAST_ACTIVE_KEY)? {
-        Scalar::Num(n) => Some(*n),
-        Scalar::Str(s) => ferrochat_core::filter::parse_decimal(s),
+    last_active_value(&u.custom.as_ref()?.get(LAST_ACTIVE_KEY)?.view())
+}
+
+/// A `lastActiveTimestamp` value as a number (a number, or a string of one).
+fn last_active_value(v: &ScalarRef) -> Option<f64> {
+    match v {
+        ScalarRef::Num(n) => Some(*n),
+        ScalarRef::Str(s) => ferrochat_core::filter::parse_decimal(s),
         _ => None,
     }
 }

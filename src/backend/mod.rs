@@ -30,17 +30,14 @@ pub trait Backend {
     /// One page of users. `filter` is the filter text `query.filter` was parsed from
     /// (the network backend sends the text; the embedded store runs the parsed form).
     fn list_users(&self, query: ListQuery, filter: Option<String>) -> BoxFuture<Result<ListPage>>;
-    /// One page for `getUsers`, its users already in the form JS `User`s are built from:
-    /// by default [`list_users`](Backend::list_users)' page, encoded; the embedded store
-    /// encodes its records in place instead of copying them first.
+    /// One page for `getUsers`, its users already in the form JS `User`s are built from,
+    /// without copying them into [`User`]s first: the embedded store encodes its records
+    /// in place, the network backend the strings of the reply's text.
     fn list_batch(
         &self,
         query: ListQuery,
         filter: Option<String>,
-    ) -> BoxFuture<Result<ListPage<UserBatch>>> {
-        let page = self.list_users(query, filter);
-        Box::pin(async move { Ok(page.await?.map(|users| UserBatch::of(&users))) })
-    }
+    ) -> BoxFuture<Result<ListPage<UserBatch>>>;
     /// Starts delivering events of `channel` to the sink (reference counting is the
     /// caller's job: this is called once per channel).
     fn subscribe(&self, channel: &str);

@@ -7,9 +7,9 @@
 //! the poll in flight and resumes from the same cursor (the server's catch-up fills the
 //! gap), and failures back off exponentially (capped, with jitter) from the cursor it had.
 
-use super::http::{js_number, Call, Http, HttpConfig, LONG_POLL_TIMEOUT_MS};
+use super::http::{js_number, Call, Http, HttpConfig, Reply, LONG_POLL_TIMEOUT_MS};
 use super::{Backend, BoxFuture, EventSink};
-use crate::convert;
+use crate::convert::{self, UserBatch};
 use crate::timer::{self, sleep};
 use ferrochat_core::decode;
 use ferrochat_core::json::Value;
@@ -179,7 +179,8 @@ impl Net {
         }
     }
 
-    async fn list(&self, q: ListQuery, filter: Option<String>) -> Result<ListPage> {
+    /// One `GET /uuids` reply (status 200; other statuses are errors).
+    async fn list(&self, q: ListQuery, filter: Option<String>) -> Result<Reply> {
         let mut query: Vec<(&'static str, String)> = vec![
             ("include", INCLUDE.into()),
             ("count", "true".into()),
@@ -201,7 +202,7 @@ impl Net {
         if reply.status != 200 {
             return Err(reply.error());
         }
-        decode::page(&reply.text, js_number)
+        Ok(reply)
     }
 
     /// The loop that carries `channel`, if any.
@@ -416,7 +417,21 @@ impl Backend for Network {
 
     fn list_users(&self, query: ListQuery, filter: Option<String>) -> BoxFuture<Result<ListPage>> {
         let net = self.net.clone();
-        Box::pin(async move { net.list(query, filter).await })
+        Box::pin(async move { decode::page(&net.list(query, filter).await?.text, js_number) })
+    }
+
+    fn list_batch(
+        &self,
+        query: ListQuery,
+        filter: Option<String>,
+    ) -> BoxFuture<Result<ListPage<UserBatch>>> {
+        let net = self.net.clone();
+        Box::pin(async move {
+            let reply = net.list(query, filter).await?;
+            let mut batch = UserBatch::with_capacity(100);
+            let page = decode::page_with(&reply.text, js_number, &mut |u| batch.push_ref(u))?;
+            Ok(page.map(|_| batch))
+        })
     }
 
     fn subscribe(&self, channel: &str) {

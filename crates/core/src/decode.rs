@@ -7,10 +7,11 @@
 use crate::error::{ChatError, Result};
 use crate::event::{Event, EventKind};
 use crate::json::{NumberParser, Reader, Value};
-use crate::model::{Custom, Scalar, StrField, User};
+use crate::model::{Custom, Scalar, ScalarRef, StrField, User, UserRef};
 use crate::page::ListPage;
 use crate::patch::Changeset;
 use crate::wire::parse_timetoken;
+use std::borrow::Cow;
 
 fn malformed(what: impl Into<String>) -> ChatError {
     ChatError::MalformedResponse(what.into())
@@ -20,15 +21,30 @@ fn malformed_json(e: String) -> ChatError {
     malformed(format!("body is not the expected JSON ({e})"))
 }
 
-/// `custom` as the wire has it: `null`, or an object of scalars.
-fn read_custom(r: &mut Reader) -> std::result::Result<Option<Custom>, String> {
+/// Custom data as read from a reply.
+type CustomRef<'a> = Vec<(Cow<'a, str>, ScalarRef<'a>)>;
+
+/// `custom` as the wire has it: `null`, or an object of scalars. A repeated key keeps its
+/// first place and its last value, as in JS.
+fn read_custom<'a>(r: &mut Reader<'a>) -> std::result::Result<Option<CustomRef<'a>>, String> {
     if r.null() {
         return Ok(None);
     }
-    let mut custom = Custom::default();
+    let mut custom: CustomRef<'a> = Vec::new();
     r.object(|r, k| {
-        let s = scalar(r.value()?).ok_or_else(|| format!("custom.{k} is not a scalar"))?;
-        put(&mut custom, k, s);
+        let v = match r.peek() {
+            b'"' => ScalarRef::Str(r.str_ref()?),
+            b'{' | b'[' => return Err(format!("custom.{k} is not a scalar")),
+            _ => match r.value()? {
+                Value::Num(n) => ScalarRef::Num(n),
+                Value::Bool(b) => ScalarRef::Bool(b),
+                _ => ScalarRef::Null,
+            },
+        };
+        match custom.iter_mut().find(|(key, _)| *key == k) {
+            Some(slot) => slot.1 = v,
+            None => custom.push((k, v)),
+        }
         Ok(())
     })?;
     Ok(Some(custom))
@@ -54,20 +70,20 @@ fn put(custom: &mut Custom, k: &str, s: Scalar) {
 }
 
 /// A user object (`{id, name, …, custom, updated, eTag}`), read straight from the text.
-fn read_user(r: &mut Reader) -> std::result::Result<User, String> {
-    let mut u = User::new(String::new());
+fn read_user<'a>(r: &mut Reader<'a>) -> std::result::Result<UserRef<'a>, String> {
+    let mut u = UserRef::default();
     let mut has_id = false;
     r.object(|r, key| {
-        match key {
+        match &*key {
             "id" => {
-                u.id = r.string()?;
+                u.id = r.str_ref()?;
                 has_id = true;
             }
             "custom" => u.custom = read_custom(r)?,
-            "updated" => u.updated = r.opt_string()?.unwrap_or_default(),
-            "eTag" => u.etag = r.opt_string()?.unwrap_or_default(),
-            _ => match StrField::from_name(key) {
-                Some(f) => u.set(f, r.opt_string()?),
+            "updated" => u.updated = r.opt_str_ref()?.unwrap_or_default(),
+            "eTag" => u.etag = r.opt_str_ref()?.unwrap_or_default(),
+            k => match StrField::from_name(k) {
+                Some(f) => u.fields[f.idx()] = r.opt_str_ref()?,
                 None => r.skip()?,
             },
         }
@@ -94,24 +110,40 @@ pub fn user_reply(text: &str, number: NumberParser) -> Result<User> {
     })
     .and_then(|()| r.end())
     .map_err(malformed_json)?;
-    user.ok_or_else(|| malformed("reply without data"))
+    user.as_ref()
+        .map(User::from)
+        .ok_or_else(|| malformed("reply without data"))
 }
 
-/// A `GET /uuids` reply: `data` (users), `next`, `prev`, `totalCount`. The users are
-/// read straight from the text into the model: no intermediate tree, no key copies.
+/// A `GET /uuids` reply: `data` (users), `next`, `prev`, `totalCount`, its users owned.
 pub fn page(text: &str, number: NumberParser) -> Result<ListPage> {
+    let mut users = Vec::with_capacity(100);
+    let page = page_with(text, number, &mut |u| users.push(User::from(u)))?;
+    Ok(page.map(|_| users))
+}
+
+/// A `GET /uuids` reply, each user handed to `on_user` as it is read, its strings borrowed
+/// from `text` (no copy per field: the SDK encodes them for JS at once). The page's
+/// `users` is how many there were. A malformed reply fails after some users may have
+/// been handed over.
+pub fn page_with<'a>(
+    text: &'a str,
+    number: NumberParser,
+    on_user: &mut dyn FnMut(&UserRef<'a>),
+) -> Result<ListPage<usize>> {
     let mut r = Reader::new(text, number);
-    let mut users = None;
+    let mut count = None;
     let (mut next, mut prev, mut total) = (None, None, None);
     r.object(|r, key| {
-        match key {
+        match &*key {
             "data" => {
-                let mut list = Vec::with_capacity(100);
+                let mut n = 0;
                 r.array(|r| {
-                    list.push(read_user(r)?);
+                    on_user(&read_user(r)?);
+                    n += 1;
                     Ok(())
                 })?;
-                users = Some(list);
+                count = Some(n);
             }
             "next" => next = r.opt_string()?.filter(|s| !s.is_empty()),
             "prev" => prev = r.opt_string()?.filter(|s| !s.is_empty()),
@@ -122,12 +154,12 @@ pub fn page(text: &str, number: NumberParser) -> Result<ListPage> {
     })
     .and_then(|()| r.end())
     .map_err(malformed_json)?;
-    let users = users.ok_or_else(|| malformed("getAllUUIDMetadata: data is not an array"))?;
+    let count = count.ok_or_else(|| malformed("getAllUUIDMetadata: data is not an array"))?;
     Ok(ListPage {
-        total: total.map_or(users.len(), |t| t.max(0.0) as usize),
+        total: total.map_or(count, |t| t.max(0.0) as usize),
         next,
         prev,
-        users,
+        users: count,
     })
 }
 
@@ -270,6 +302,52 @@ mod tests {
             (p.next.as_deref(), p.prev.as_deref(), p.total),
             (Some("Mg"), None, 7)
         );
+    }
+
+    #[test]
+    fn page_with_borrows_plain_strings_and_decodes_escaped_ones() {
+        let body = r#"{"data":[
+            {"id":"a","name":"Ann","email":null,"custom":{"k":"v","n":2,"k":"w","t":true,"z":null},"updated":"u1","eTag":"e1"},
+            {"id":"b\u00e9","name":"line\nbreak","status":"deleted"}
+        ],"next":"Mg","totalCount":9}"#;
+        let mut seen = Vec::new();
+        let meta = page_with(body, std_number, &mut |u| {
+            seen.push((matches!(u.id, Cow::Borrowed(_)), User::from(u)));
+            if u.id == "a" {
+                assert!(matches!(u.fields[0], Some(Cow::Borrowed("Ann"))));
+                // A repeated key keeps its first place and its last value, as in JS.
+                let keys: Vec<&str> = u.custom.iter().flatten().map(|(k, _)| &**k).collect();
+                assert_eq!(keys, ["k", "n", "t", "z"]);
+                assert_eq!(u.custom_get("k"), Some(&ScalarRef::Str(Cow::Borrowed("w"))));
+            }
+        })
+        .unwrap();
+        assert_eq!(
+            (meta.users, meta.total, meta.next.as_deref()),
+            (2, 9, Some("Mg"))
+        );
+        assert!(seen[0].0);
+        assert!(!seen[1].0, "an escaped id is decoded, not borrowed");
+        assert_eq!(seen[1].1.id, "b\u{e9}");
+        assert_eq!(seen[1].1.get(StrField::Name), Some("line\nbreak"));
+        // The owned page is the same users.
+        let owned = page(body, std_number).unwrap();
+        assert_eq!(
+            owned.users,
+            seen.into_iter().map(|(_, u)| u).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            owned.users[0].custom.as_ref().unwrap().get("k"),
+            Some(&Scalar::Str("w".into()))
+        );
+        for bad in [
+            r#"{"data":[{"id":"a","custom":{"x":[1]}}]}"#,
+            r#"{"data":[{"id":"a","custom":{"x":{}}}]}"#,
+            r#"{"data":[{"id":"a","name":"unterminated}]}"#,
+        ] {
+            let err = page_with(bad, std_number, &mut |_| {}).unwrap_err();
+            assert_eq!(err.code(), "MALFORMED_RESPONSE", "{bad}");
+        }
     }
 
     #[test]

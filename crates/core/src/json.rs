@@ -288,7 +288,8 @@ impl<'a> Reader<'a> {
 
     /// Skips whitespace and returns the next byte, not consumed; 0 at the end (a 0 byte
     /// in the text is no JSON token either, so callers need not tell them apart).
-    fn peek(&mut self) -> u8 {
+    #[inline]
+    pub fn peek(&mut self) -> u8 {
         loop {
             match self.s.get(self.pos) {
                 Some(b' ' | b'\t' | b'\n' | b'\r') => self.pos += 1,
@@ -298,6 +299,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     fn eat(&mut self, b: u8) -> bool {
         let hit = self.peek() == b;
         self.pos += usize::from(hit);
@@ -354,18 +356,18 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// Reads an object, calling `member` with each key; `member` must read its value.
+    /// Reads an object, calling `member` with each key (borrowed from the text unless it
+    /// has escapes); `member` must read its value.
     pub fn object(
         &mut self,
-        mut member: impl FnMut(&mut Self, &str) -> Result<(), String>,
+        mut member: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), String>,
     ) -> Result<(), String> {
         self.nested(b'{', b'}', "an object", |r| {
-            r.ws();
-            let key = r.key()?;
+            let key = r.str_ref()?;
             if !r.eat(b':') {
                 return Err(r.fail("':'"));
             }
-            member(r, &key)
+            member(r, key)
         })
     }
 
@@ -383,7 +385,7 @@ impl<'a> Reader<'a> {
             b'{' => {
                 let mut members = Vec::new();
                 self.object(|r, k| {
-                    members.push((k.to_string(), r.value()?));
+                    members.push((k.into_owned(), r.value()?));
                     Ok(())
                 })?;
                 Value::Obj(members)
@@ -430,11 +432,11 @@ impl<'a> Reader<'a> {
     pub fn number(&mut self) -> Result<f64, String> {
         self.ws();
         let start = self.pos;
-        self.pos += usize::from(self.s.get(self.pos) == Some(&b'-'));
+        self.pos += usize::from(matches!(self.s.get(self.pos), Some(b'-')));
         let int_start = self.pos;
         let int = self.digits();
         let mut ok = int > 0 && !(int > 1 && self.s[int_start] == b'0');
-        if ok && self.s.get(self.pos) == Some(&b'.') {
+        if ok && matches!(self.s.get(self.pos), Some(b'.')) {
             self.pos += 1;
             ok = self.digits() > 0;
         }
@@ -476,22 +478,32 @@ impl<'a> Reader<'a> {
 
     /// Reads a string.
     pub fn string(&mut self) -> Result<String, String> {
-        self.ws();
-        self.key().map(String::from)
+        self.str_ref().map(String::from)
     }
 
     /// Reads a string, or `null` as `None`.
     pub fn opt_string(&mut self) -> Result<Option<String>, String> {
+        Ok(self.opt_str_ref()?.map(String::from))
+    }
+
+    /// Reads a string, borrowed from the text when it has no escapes.
+    pub fn str_ref(&mut self) -> Result<Cow<'a, str>, String> {
+        self.ws();
+        self.key()
+    }
+
+    /// [`str_ref`](Reader::str_ref), or `null` as `None`.
+    pub fn opt_str_ref(&mut self) -> Result<Option<Cow<'a, str>>, String> {
         if self.null() {
             Ok(None)
         } else {
-            self.string().map(Some)
+            self.str_ref().map(Some)
         }
     }
 
     /// A string at the current byte, borrowed from the text when it has no escapes.
     fn key(&mut self) -> Result<Cow<'a, str>, String> {
-        if self.s.get(self.pos) != Some(&b'"') {
+        if !matches!(self.s.get(self.pos), Some(b'"')) {
             return Err(self.fail("a string"));
         }
         self.pos += 1;

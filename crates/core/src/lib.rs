@@ -35,7 +35,7 @@ pub use error::{ChatError, Result};
 pub use event::{Event, EventKind};
 pub use filter::Filter;
 pub use model::DELETED_STATUS;
-pub use model::{Custom, Scalar, StrField, User};
+pub use model::{Custom, Scalar, ScalarRef, StrField, User, UserRef};
 pub use page::{ListPage, ListQuery};
 pub use patch::{Changeset, Patch, UserPatch};
 pub use sort::SortKey;

@@ -1,5 +1,6 @@
 //! The user record as stored and as sent on the wire.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A scalar value of `custom` data. `Null` only ever arrives from the wire (other clients
@@ -23,6 +24,55 @@ impl fmt::Display for Scalar {
             Scalar::Num(n) => crate::json::write_number(f, *n),
             Scalar::Bool(b) => write!(f, "{b}"),
             Scalar::Null => f.write_str("null"),
+        }
+    }
+}
+
+impl Scalar {
+    /// This value, borrowed.
+    pub fn view(&self) -> ScalarRef<'_> {
+        match self {
+            Scalar::Str(s) => ScalarRef::Str(Cow::Borrowed(s)),
+            Scalar::Num(n) => ScalarRef::Num(*n),
+            Scalar::Bool(b) => ScalarRef::Bool(*b),
+            Scalar::Null => ScalarRef::Null,
+        }
+    }
+}
+
+/// A [`Scalar`] whose string is borrowed where it can be (from a reply's text when it has
+/// no escapes, or from a stored [`Scalar`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScalarRef<'a> {
+    /// A string.
+    Str(Cow<'a, str>),
+    /// A finite number.
+    Num(f64),
+    /// A boolean.
+    Bool(bool),
+    /// JSON `null`.
+    Null,
+}
+
+impl ScalarRef<'_> {
+    /// This value, borrowed again (for a shorter lifetime).
+    pub fn view(&self) -> ScalarRef<'_> {
+        match self {
+            ScalarRef::Str(s) => ScalarRef::Str(Cow::Borrowed(s)),
+            ScalarRef::Num(n) => ScalarRef::Num(*n),
+            ScalarRef::Bool(b) => ScalarRef::Bool(*b),
+            ScalarRef::Null => ScalarRef::Null,
+        }
+    }
+}
+
+impl From<ScalarRef<'_>> for Scalar {
+    fn from(v: ScalarRef<'_>) -> Self {
+        match v {
+            ScalarRef::Str(s) => Scalar::Str(s.into_owned()),
+            ScalarRef::Num(n) => Scalar::Num(n),
+            ScalarRef::Bool(b) => Scalar::Bool(b),
+            ScalarRef::Null => Scalar::Null,
         }
     }
 }
@@ -155,6 +205,59 @@ impl User {
     /// Whether the user is soft-deleted (`status == "deleted"`).
     pub fn is_soft_deleted(&self) -> bool {
         self.get(StrField::Status) == Some(crate::DELETED_STATUS)
+    }
+}
+
+/// A user as read from a reply, its strings borrowed from the reply's text unless they
+/// had escapes: what the SDK turns straight into JS `User`s without copying each string
+/// into a [`User`] first. `User::from(&user_ref)` copies it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserRef<'a> {
+    /// The user id.
+    pub id: Cow<'a, str>,
+    /// `name, externalId, profileUrl, email, type, status` ([`StrField`] order).
+    pub fields: [Option<Cow<'a, str>>; 6],
+    /// Custom data (keys unique, first place and last value, as in JS).
+    pub custom: Option<Vec<(Cow<'a, str>, ScalarRef<'a>)>>,
+    /// RFC 3339 time of the last change (empty when the reply had none).
+    pub updated: Cow<'a, str>,
+    /// eTag (empty when the reply had none).
+    pub etag: Cow<'a, str>,
+}
+
+impl UserRef<'_> {
+    /// The value of a string field.
+    pub fn get(&self, field: StrField) -> Option<&str> {
+        self.fields[field.idx()].as_deref()
+    }
+
+    /// The custom value under `key`, if any.
+    pub fn custom_get(&self, key: &str) -> Option<&ScalarRef<'_>> {
+        self.custom
+            .as_ref()?
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+}
+
+impl From<&UserRef<'_>> for User {
+    fn from(u: &UserRef<'_>) -> Self {
+        // Plain loops: `array::map` and `collect` here cost a kilobyte of wasm.
+        let mut out = User::new(&*u.id);
+        for (i, slot) in out.fields.iter_mut().enumerate() {
+            *slot = u.get(StrField::ALL[i]).map(String::from);
+        }
+        if let Some(entries) = &u.custom {
+            let mut custom = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                custom.push((k.to_string(), Scalar::from(v.view())));
+            }
+            out.custom = Some(Custom(custom));
+        }
+        out.updated = u.updated.to_string();
+        out.etag = u.etag.to_string();
+        out
     }
 }
 
