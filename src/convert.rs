@@ -317,7 +317,7 @@ impl UserBatch {
         self.tail(&u.updated, &u.etag, last_active(u), custom.map(Vec::len));
         if let Some(custom) = custom {
             for (k, v) in custom {
-                self.entry(k, v.view());
+                self.entry(k, &v.view());
             }
         }
     }
@@ -332,7 +332,7 @@ impl UserBatch {
         self.tail(&u.updated, &u.etag, last, u.custom.as_ref().map(Vec::len));
         if let Some(custom) = &u.custom {
             for (k, v) in custom {
-                self.entry(k, v.view());
+                self.entry(k, v);
             }
         }
     }
@@ -354,15 +354,15 @@ impl UserBatch {
     }
 
     /// One custom entry.
-    fn entry(&mut self, k: &str, v: ScalarRef) {
+    fn entry(&mut self, k: &str, v: &ScalarRef) {
         self.str(Some(k));
         match v {
             ScalarRef::Str(s) => {
                 self.nums.push(0.0);
-                self.str(Some(&s));
+                self.str(Some(s));
             }
-            ScalarRef::Num(n) => self.nums.extend([1.0, n]),
-            ScalarRef::Bool(x) => self.nums.extend([2.0, f64::from(u8::from(x))]),
+            ScalarRef::Num(n) => self.nums.extend([1.0, *n]),
+            ScalarRef::Bool(x) => self.nums.extend([2.0, f64::from(u8::from(*x))]),
             ScalarRef::Null => self.nums.push(3.0),
         }
     }

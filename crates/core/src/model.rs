@@ -54,24 +54,12 @@ pub enum ScalarRef<'a> {
     Null,
 }
 
-impl ScalarRef<'_> {
-    /// This value, borrowed again (for a shorter lifetime).
-    pub fn view(&self) -> ScalarRef<'_> {
-        match self {
-            ScalarRef::Str(s) => ScalarRef::Str(Cow::Borrowed(s)),
-            ScalarRef::Num(n) => ScalarRef::Num(*n),
-            ScalarRef::Bool(b) => ScalarRef::Bool(*b),
-            ScalarRef::Null => ScalarRef::Null,
-        }
-    }
-}
-
-impl From<ScalarRef<'_>> for Scalar {
-    fn from(v: ScalarRef<'_>) -> Self {
+impl From<&ScalarRef<'_>> for Scalar {
+    fn from(v: &ScalarRef<'_>) -> Self {
         match v {
-            ScalarRef::Str(s) => Scalar::Str(s.into_owned()),
-            ScalarRef::Num(n) => Scalar::Num(n),
-            ScalarRef::Bool(b) => Scalar::Bool(b),
+            ScalarRef::Str(s) => Scalar::Str(s.to_string()),
+            ScalarRef::Num(n) => Scalar::Num(*n),
+            ScalarRef::Bool(b) => Scalar::Bool(*b),
             ScalarRef::Null => Scalar::Null,
         }
     }
@@ -251,7 +239,7 @@ impl From<&UserRef<'_>> for User {
         if let Some(entries) = &u.custom {
             let mut custom = Vec::with_capacity(entries.len());
             for (k, v) in entries {
-                custom.push((k.to_string(), Scalar::from(v.view())));
+                custom.push((k.to_string(), Scalar::from(v)));
             }
             out.custom = Some(Custom(custom));
         }
