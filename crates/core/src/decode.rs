@@ -136,6 +136,9 @@ pub fn page_with<'a>(
     let (mut next, mut prev, mut total) = (None, None, None);
     r.object(|r, key| {
         match &*key {
+            // Users already handed over cannot be taken back: a second `data` is an error
+            // (not JSON.parse's "the last one wins").
+            "data" if count.is_some() => return Err("\"data\" twice".into()),
             "data" => {
                 let mut n = 0;
                 r.array(|r| {
@@ -344,6 +347,7 @@ mod tests {
             r#"{"data":[{"id":"a","custom":{"x":[1]}}]}"#,
             r#"{"data":[{"id":"a","custom":{"x":{}}}]}"#,
             r#"{"data":[{"id":"a","name":"unterminated}]}"#,
+            r#"{"data":[{"id":"a"}],"data":[{"id":"b"}]}"#,
         ] {
             let err = page_with(bad, std_number, &mut |_| {}).unwrap_err();
             assert_eq!(err.code(), "MALFORMED_RESPONSE", "{bad}");
