@@ -68,7 +68,7 @@ describe("network backend: replies it cannot understand", () => {
   }
 
   it("getUsers: data that is not an array, or a bad user in the page → MALFORMED_RESPONSE", async () => {
-    for (const body of ['{"data":{}}', '{"data":[{"id":"a"},{"id":null}]}', '{"data":[1,2]}', '{"data":[]} trailing']) {
+    for (const body of ['{"data":{}}', '{"data":[{"id":"a"},{"id":null}]}', '{"data":[1,2]}', '{"data":[]} trailing', '{"data":[{"id":"a"}],"data":[{"id":"b"}]}']) {
       script = { status: 200, body };
       try {
         await expectCode(chat.getUsers({ limit: 2 }), "MALFORMED_RESPONSE");
@@ -79,6 +79,35 @@ describe("network backend: replies it cannot understand", () => {
     const page = await chat.getUsers({ limit: 2 });
     assert.deepEqual(page.users.map((u) => u.id), ["a", "b"]);
     assert.equal(page.total, 2);
+  });
+
+  it("getUsers: escaped and non-ASCII strings, repeated custom keys, absent fields come through as JSON.parse reads them", async () => {
+    const body =
+      '{"status":200,"data":[' +
+      '{"id":"a\\u00e9","name":"line\\nbreak \\"q\\" \\ud83d\\ude00","email":null,"custom":{"k":"v","n":1,"k":"w\\u0041","lastActiveTimestamp":"1700000000000"},"updated":"2024-01-01T00:00:00.000000Z","eTag":"e1"},' +
+      '{"id":"日本","type":"ünïcode","custom":null}' +
+      '],"next":"Mg","totalCount":7}';
+    const want = JSON.parse(body).data;
+    script = { status: 200, body };
+    let page;
+    try {
+      page = await chat.getUsers({ limit: 2 });
+    } finally {
+      script = null;
+    }
+    assert.deepEqual(page.users.map((u) => u.id), want.map((u) => u.id));
+    const [a, b] = page.users;
+    assert.equal(a.name, "line\nbreak \"q\" \u{1F600}");
+    assert.equal(a.email, undefined);
+    assert.deepEqual({ ...a.custom }, { k: "wA", n: 1, lastActiveTimestamp: "1700000000000" });
+    assert.deepEqual(Object.keys(a.custom), ["k", "n", "lastActiveTimestamp"]);
+    assert.equal(a.lastActiveTimestamp, 1700000000000);
+    assert.equal(a.eTag, undefined, "eTag is not a public field");
+    assert.equal(b.type, "ünïcode");
+    assert.equal(b.custom, undefined);
+    assert.equal(b.updated, undefined);
+    assert.equal(page.total, 7);
+    assert.equal(page.page.next, "Mg");
   });
 
   it("numbers come through exactly: fractions, exponents, big integers", async () => {
