@@ -6,10 +6,10 @@
 //   node bench/profile.mjs cold [ferrochat|anchor]
 //   node bench/profile.mjs rt [ferrochat|anchor] [getUser|updateUser|getUsers] [iterations=1000]
 //
-// FERROCHAT_ENTRY=path/to/ferrochat.js profiles another ferrochat build, e.g. one made by
-// `wasm-bindgen target/wasm32-unknown-unknown/release/ferrochat.wasm --target nodejs
-// --weak-refs --keep-debug --out-dir /tmp/fc-named`, whose wasm keeps its function names
-// (pkg/'s wasm is stripped, so its frames show as wasm-function[N]).
+// --named (anywhere in the arguments) profiles a build whose wasm keeps its function names
+// (lib/named.mjs makes it in target/named/ from what `node scripts/build.mjs` left in
+// target/bindgen/nodejs/): pkg/'s wasm is optimised and its names stripped, so its frames
+// show as wasm-function[N]. FERROCHAT_ENTRY=path/to/index.mjs profiles any other build.
 //
 // Profiles land in bench/results/profiles/ (gitignored); open them in Chrome DevTools.
 import { readdirSync, readFileSync, mkdirSync, statSync } from "node:fs";
@@ -18,11 +18,14 @@ import { fileURLToPath } from "node:url";
 import { startServer, requestShape } from "./lib/server.mjs";
 import { seedUsers, closeAgent } from "./lib/seed.mjs";
 import { runChild, streamOnRun } from "./lib/children.mjs";
+import { namedBuild } from "./lib/named.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const profDir = resolve(here, "results", "profiles");
 mkdirSync(profDir, { recursive: true });
-const [what = "streamOn", sdk = "ferrochat", nArg, burstArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+if (args.includes("--named")) process.env.FERROCHAT_ENTRY = namedBuild(); // the children inherit it
+const [what = "streamOn", sdk = "ferrochat", nArg, burstArg] = args.filter((a) => a !== "--named");
 
 /** Self time per function and per area from a .cpuprofile. */
 export function analyse(file, top = 25) {
@@ -44,7 +47,7 @@ export function analyse(file, top = 25) {
     else if (name === "(garbage collector)") a = "GC";
     else if (name === "(program)") a = "V8 (program)";
     else if (url.startsWith("wasm://") || /^\$?wasm-function|^\$/.test(name) && !url) a = "wasm (Rust code)";
-    else if (url.includes("ferrochat_node.cjs") || url.includes("ferrochat_web.js")) a = "wasm-bindgen glue (JS)";
+    else if (url.includes("ferrochat_node.cjs") || url.includes("ferrochat_web.js") || url.includes("/target/named/")) a = "wasm-bindgen glue + User (JS)";
     else if (url.includes("/pkg/")) a = "ferrochat JS entry";
     else if (url.includes("@pubnub/chat")) a = "@pubnub/chat JS";
     else if (url.includes("/pubnub/")) a = "pubnub JS";

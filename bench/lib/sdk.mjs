@@ -7,7 +7,7 @@ export const SDKS = ["ferrochat", "anchor"];
 export const LABEL = { ferrochat: "ferrochat", anchor: "@pubnub/chat 0.14.2" };
 
 // FERROCHAT_ENTRY points the bench at another build of the package's Node entry (profile.mjs
-// --named uses a wasm-bindgen build that keeps the wasm function names).
+// --named sets it to target/named/, a build whose wasm keeps its function names).
 export const ferrochatEntry = pathToFileURL(resolve(process.env.FERROCHAT_ENTRY ?? resolve(repoRoot, "pkg", "index.mjs"))).href;
 
 /** Imports an SDK module: { Chat, User }. */
