@@ -307,8 +307,9 @@ impl UserBatch {
         }
     }
 
-    /// Appends a stored user.
-    pub fn push(&mut self, u: &User) {
+    /// Appends a stored user (not generic, so the callers of [`of`](UserBatch::of) share it).
+    #[inline(never)]
+    fn push(&mut self, u: &User) {
         self.str(Some(&u.id));
         for f in &u.fields {
             self.str(f.as_deref());
