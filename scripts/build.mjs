@@ -70,8 +70,13 @@ const renameGlue = glueRenamer(mapping, readFileSync(join(pkg, "ferrochat_bg.was
 const { buildSync } = await import("esbuild");
 for (const [target, file, format] of [["web", "ferrochat_web.js", "esm"], ["nodejs", "ferrochat_node.cjs", "cjs"]]) {
   const dir = join(out, target);
-  const snippet = execFileSync("find", [join(dir, "snippets"), "-name", "user.js"], { encoding: "utf8" }).trim();
-  if (!snippet || snippet.includes("\n")) throw new Error(`expected one snippets/**/user.js in ${dir}, found: ${snippet || "none"}`);
+  const findSnippet = (name) => {
+    const found = execFileSync("find", [join(dir, "snippets"), "-name", name], { encoding: "utf8" }).trim();
+    if (!found || found.includes("\n")) throw new Error(`expected one snippets/**/${name} in ${dir}, found: ${found || "none"}`);
+    return found;
+  };
+  const snippet = findSnippet("user.js");
+  const transport = findSnippet("transport.js");
   // The glue with the wasm's short names. The Node glue is CommonJS (.cjs, as this repo's
   // package.json says "module") and loads the snippet with require(String.raw`…`), which
   // esbuild does not follow: plain string.
@@ -82,7 +87,13 @@ for (const [target, file, format] of [["web", "ferrochat_web.js", "esm"], ["node
   const reexport = format === "esm" ? `export { default } from "${glue}";\n` : "";
   // finishClasses (js/user.js): class names, `free()` / `[Symbol.dispose]` mean
   // `destroy()`, Node inspect.
-  const finish = `import { Chat } from "${glue}";\nimport { finishClasses } from ${JSON.stringify(snippet)};\nfinishClasses(Chat);\n`;
+  // The Node glue sends requests with node:http (js/node-http.cjs; js/transport.js says
+  // why); the web glue keeps fetch and never imports node:*.
+  const nodeTransport =
+    format === "cjs"
+      ? `import { setTransport } from ${JSON.stringify(transport)};\nimport { nodeHttp } from ${JSON.stringify(join(root, "js", "node-http.cjs"))};\nsetTransport(nodeHttp);\n`
+      : "";
+  const finish = `import { Chat } from "${glue}";\nimport { finishClasses } from ${JSON.stringify(snippet)};\nfinishClasses(Chat);\n${nodeTransport}`;
   buildSync({
     stdin: {
       contents: `${finish}export * from "${glue}";\n${reexport}export { User } from ${JSON.stringify(snippet)};\n`,

@@ -23,10 +23,10 @@ export function rows(results) {
     out.push(row("Cold start (fresh node process, network)", "import + Chat.init until ready", "ms", "lower", c.ferrochat.importInitMs, c.anchor.importInitMs));
     out.push(row("Cold start (fresh node process, network)", "of which import", "ms", "lower", c.ferrochat.importMs, c.anchor.importMs));
     const nodeFetch = c["node-fetch"]?.firstFetchMs;
-    out.push(row("Cold start (fresh node process, network)", "of which Chat.init", "ms", "lower", c.ferrochat.initMs, c.anchor.initMs, nodeFetch ? "ferrochat's includes Node's first fetch() (two rows below); the anchor brings its own HTTP stack, loaded in its import" : ""));
+    out.push(row("Cold start (fresh node process, network)", "of which Chat.init", "ms", "lower", c.ferrochat.initMs, c.anchor.initMs, "both include loading their HTTP stack: ferrochat loads node:http on its first request, the anchor loads its stack in its import"));
     if (c.ferrochat.init2Ms) out.push(row("Cold start (fresh node process, network)", "Chat.init again in the same process (warm)", "ms", "lower", c.ferrochat.init2Ms, c.anchor.init2Ms, "median of inits 4–8 in each process"));
     if (nodeFetch) {
-      out.push(row("Cold start (fresh node process, network)", "Node alone: first fetch() in a fresh process", "ms", "lower", nodeFetch, null, `no SDK: undici loads on first use; a second fetch() takes ${c["node-fetch"].secondFetchMs.median.toFixed(1)} ms`));
+      out.push(row("Cold start (fresh node process, network)", "Node alone: first fetch() in a fresh process", "ms", "lower", nodeFetch, null, `no SDK: undici loads on first use; a second fetch() takes ${c["node-fetch"].secondFetchMs.median.toFixed(1)} ms (ferrochat paid this in Chat.init while it used fetch in Node)`));
     }
     out.push(row("Cold start (fresh node process, network)", "process start → ready", "ms", "lower", c.ferrochat.processMs, c.anchor.processMs));
     out.push(row("Cold start (fresh node process, network)", "RSS when ready", "MiB", "lower", scale(c.ferrochat.rssBytes, MiB), scale(c.anchor.rssBytes, MiB)));

@@ -33,8 +33,9 @@ export function destroyChat(sdk, chat) {
 }
 
 /**
- * Records the HTTP requests this process makes (ferrochat: global fetch; the anchor's
- * pubnub 10 uses node-fetch, which calls http.request). Call before loading the SDK.
+ * Records the HTTP requests this process makes: http.request (ferrochat's Node transport;
+ * the anchor's pubnub 10 uses node-fetch, which calls it too) and the global fetch (other
+ * ferrochat builds, e.g. one from before round 7). Call before loading the SDK.
  * Returns the live list of { method, urlLength, path (cut), status, ms, error }.
  */
 export async function instrumentHttp() {

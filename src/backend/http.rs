@@ -13,13 +13,14 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, RequestInit};
 
-#[wasm_bindgen]
+#[wasm_bindgen(module = "/js/transport.js")]
 extern "C" {
-    /// The global `fetch(url, init)` (browsers, workers, Node ≥ 18). Called directly
-    /// rather than through gloo-net's `Request::send`, which first builds a `Request` and
-    /// a `URLSearchParams`: in Node that cost as much as the exchange itself. gloo-net
-    /// still reads the response.
-    #[wasm_bindgen(catch, js_name = fetch)]
+    /// `fetch(url, init)` in browsers and workers; in Node, js/node-http.cjs (`node:http`
+    /// with keep-alive, which the Node build installs). Called with a plain `init` rather
+    /// than through gloo-net's `Request::send`, which first builds a `Request` and a
+    /// `URLSearchParams`: in Node that cost as much as the exchange itself. gloo-net still
+    /// reads the response.
+    #[wasm_bindgen(catch, js_name = send)]
     fn fetch_with_init(
         url: &str,
         init: &RequestInit,

@@ -1,0 +1,107 @@
+// The Node transport (see js/transport.js): one request over `node:http` / `node:https` with
+// keep-alive connections, answering with the part of `Response` ferrochat reads.
+//
+// Requests go through `http.request` / `https.request` looked up at call time, so tools that
+// intercept those (nock, msw's interceptors, APM agents) see ferrochat's traffic as they see
+// any Node HTTP client's. CommonJS, so the modules load on the first request, not when
+// ferrochat is imported (`node:https` brings TLS: ~8 ms an embedded-only script would pay).
+"use strict";
+
+/** Per protocol: the module and its keep-alive agent, made on first use. */
+const clients = {};
+
+/**
+ * Idle connections are kept 4 s (as Node's fetch does) and never hold the process open
+ * (Node unrefs idle keep-alive sockets); a server's `Keep-Alive: timeout=…` hint is honoured.
+ */
+function client(protocol) {
+  if (!clients[protocol]) {
+    const mod = protocol === "https:" ? require("node:https") : require("node:http");
+    clients[protocol] = { mod, agent: new mod.Agent({ keepAlive: true, timeout: 4000 }) };
+  }
+  return clients[protocol];
+}
+
+/** The reason an aborted request fails with (fetch rejects with `signal.reason`). */
+function aborted(signal) {
+  const r = signal.reason;
+  if (r instanceof Error) return r;
+  const e = new Error(r === undefined ? "This operation was aborted" : String(r));
+  e.name = "AbortError";
+  return e;
+}
+
+/** What ferrochat reads of a reply: status, headers, the whole body. */
+class Reply {
+  constructor(res, body) {
+    this.status = res.statusCode;
+    this.headers = {
+      get(name) {
+        const v = res.headers[String(name).toLowerCase()];
+        return v === undefined ? null : Array.isArray(v) ? v.join(", ") : String(v);
+      },
+    };
+    this.body = body;
+  }
+
+  arrayBuffer() {
+    const b = this.body;
+    return Promise.resolve(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  }
+}
+
+/**
+ * `fetch(url, init)` over `node:http(s)`: resolves once the whole body has arrived, rejects
+ * on a connection error, a reply cut short, or `init.signal` aborting (with its reason).
+ */
+function nodeHttp(url, init = {}) {
+  return new Promise((resolve, reject) => {
+    const signal = init.signal;
+    if (signal?.aborted) return reject(aborted(signal));
+    let u;
+    try {
+      u = new URL(url);
+    } catch (e) {
+      return reject(e);
+    }
+    if (u.protocol !== "http:" && u.protocol !== "https:") return reject(new TypeError(`unsupported protocol in ${url}`));
+    const { mod, agent } = client(u.protocol);
+    const headers = { ...init.headers };
+    const body = init.body ?? null;
+    if (body !== null) headers["Content-Length"] = Buffer.byteLength(body);
+    let settled = false;
+    const onAbort = () => req.destroy(aborted(signal));
+    const done = (fn, v) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener("abort", onAbort);
+      fn(v);
+    };
+    const fail = (e) => done(reject, e);
+    const req = mod.request(
+      {
+        protocol: u.protocol,
+        hostname: u.hostname.replace(/^\[|\]$/g, ""),
+        port: u.port || undefined,
+        path: u.pathname + u.search,
+        method: init.method ?? "GET",
+        headers,
+        agent,
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => done(resolve, new Reply(res, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))));
+        res.on("error", fail);
+        res.on("close", () => {
+          if (!res.complete) fail(new Error("the connection closed before the reply was complete"));
+        });
+      },
+    );
+    req.on("error", fail);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    req.end(body ?? undefined);
+  });
+}
+
+module.exports = { nodeHttp };
