@@ -32,7 +32,7 @@ const want = (name) => !only || only.includes(name);
 // Iteration counts (per SDK). The full run stays around 5 minutes on 2 shared cores.
 const N = quick
   ? { cold: 6, coldWarm: 1, rtBlocks: 6, rtBlock: 10, rtWarm: 10, lat: 30, latWarm: 5, so1k: 1, so10k: 1, burst: 300, emb: 100_000, embIter: 10, srvSec: 3 }
-  : { cold: 24, coldWarm: 2, rtBlocks: 30, rtBlock: 10, rtWarm: 30, lat: 150, latWarm: 10, so1k: 4, so10k: 2, burst: 500, emb: 100_000, embIter: 40, srvSec: 8 };
+  : { cold: 24, coldWarm: 2, rtBlocks: 150, rtBlock: 10, rtWarm: 30, lat: 600, latWarm: 10, so1k: 4, so10k: 2, burst: 500, emb: 100_000, embIter: 40, srvSec: 8 };
 
 const log = (...a) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 const results = { meta: {}, scenarios: {} };
