@@ -4,9 +4,8 @@
 // 127.0.0.1 that records each request.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { Chat } from "ferrochat";
-import { netConfig, rejectsWith } from "./helpers/common.mjs";
+import { netConfig, rejectsWith, scriptedServer } from "./helpers/common.mjs";
 
 const record = (id, extra = {}) => ({ id, name: id, externalId: null, profileUrl: null, email: null, type: null, status: null, updated: "2026-01-01T00:00:00.000000Z", eTag: "e1", ...extra });
 
@@ -19,7 +18,7 @@ describe("network backend: the requests Chat.init makes", () => {
   let seen = [];
 
   before(async () => {
-    server = createServer((req, res) => {
+    server = await scriptedServer((req, res) => {
       const url = new URL(req.url, "http://x");
       let body = "";
       req.on("data", (c) => (body += c));
@@ -43,13 +42,11 @@ describe("network backend: the requests Chat.init makes", () => {
         reply(405, { status: 405, error: { message: "not scripted" } });
       });
     });
-    await new Promise((r) => server.listen(0, "127.0.0.1", r));
-    origin = `127.0.0.1:${server.address().port}`;
+    origin = server.origin;
   });
 
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await server?.close();
   });
 
   it("an existing user: one GET", async () => {

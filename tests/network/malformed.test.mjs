@@ -4,9 +4,8 @@
 // server on 127.0.0.1 (not ferrochat-server, which never sends these).
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { Chat } from "ferrochat";
-import { netConfig } from "./helpers/common.mjs";
+import { netConfig, scriptedServer } from "./helpers/common.mjs";
 
 const user = (id) => ({ id, name: "Ann", externalId: null, profileUrl: null, email: null, type: null, status: null, custom: { n: 0.1, k: 7 }, updated: "2026-01-01T00:00:00.000000Z", eTag: "e1" });
 const ok = (data) => ({ status: 200, body: JSON.stringify({ status: 200, data }) });
@@ -19,21 +18,19 @@ describe("network backend: replies it cannot understand", () => {
   let script = null;
 
   before(async () => {
-    server = createServer((req, res) => {
+    server = await scriptedServer((req, res) => {
       const path = new URL(req.url, "http://x").pathname;
       const reply = script ?? (path.endsWith("/uuids") ? { ...ok([user("a"), user("b")]), body: JSON.stringify({ status: 200, data: [user("a"), user("b")], totalCount: 2 }) } : ok(user(decodeURIComponent(path.split("/").pop()))));
       res.writeHead(reply.status, { "content-type": "application/json" });
       res.end(reply.body);
     });
-    await new Promise((r) => server.listen(0, "127.0.0.1", r));
-    origin = `127.0.0.1:${server.address().port}`;
+    origin = server.origin;
     chat = await Chat.init(netConfig(origin, "me"));
   });
 
   after(async () => {
     chat?.destroy();
-    server?.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await server?.close();
   });
 
   const expectCode = async (p, code, message) => {

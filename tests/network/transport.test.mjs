@@ -6,10 +6,10 @@
 // network backend exits on its own.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import http, { createServer } from "node:http";
+import http from "node:http";
 import { spawn } from "node:child_process";
 import { Chat } from "ferrochat";
-import { netConfig, waitFor } from "./helpers/common.mjs";
+import { netConfig, waitFor, scriptedServer } from "./helpers/common.mjs";
 
 const user = (id, name = "Ann") => ({ id, name, externalId: null, profileUrl: null, email: null, type: null, status: null, custom: null, updated: "2026-01-01T00:00:00.000000Z", eTag: "e1" });
 const json = (res, status, body) => {
@@ -29,7 +29,7 @@ describe("network backend in Node: the node:http transport", () => {
 
   before(async () => {
     let next = 0;
-    server = createServer((req, res) => {
+    server = await scriptedServer((req, res) => {
       const { pathname } = new URL(req.url, "http://x");
       seen.push({ method: req.method, path: pathname, socket: req.socket.ferrochatId });
       const id = decodeURIComponent(pathname.split("/").pop());
@@ -39,18 +39,16 @@ describe("network backend in Node: the node:http transport", () => {
       req.on("data", (c) => (body += c));
       req.on("end", () => json(res, 200, { status: 200, data: req.method === "PATCH" ? user(id, JSON.parse(body).name ?? "Ann") : user(id) }));
     });
-    server.on("connection", (s) => {
+    server.server.on("connection", (s) => {
       s.ferrochatId = ++next;
       sockets.add(s);
       s.on("close", () => sockets.delete(s));
     });
-    await new Promise((r) => server.listen(0, "127.0.0.1", r));
-    origin = `127.0.0.1:${server.address().port}`;
+    origin = server.origin;
   });
 
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await server?.close();
   });
 
   it("sends through http.request (not fetch), reusing one keep-alive connection", async () => {

@@ -129,3 +129,21 @@ export const full = (tag) => ({
   status: "active",
   type: "agent",
 });
+
+/**
+ * A scripted node:http server on a free 127.0.0.1 port (for replies ferrochat-server never
+ * sends): resolves to { server, origin, close() }; close() drops open connections first.
+ */
+export async function scriptedServer(handler) {
+  const { createServer } = await import("node:http");
+  const server = createServer(handler);
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    server,
+    origin: `127.0.0.1:${server.address().port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
