@@ -50,11 +50,30 @@ class Reply {
   }
 }
 
+/** The most redirects one request follows (as fetch). */
+const MAX_REDIRECTS = 20;
+
 /**
- * `fetch(url, init)` over `node:http(s)`: resolves once the whole body has arrived, rejects
- * on a connection error, a reply cut short, or `init.signal` aborting (with its reason).
+ * Where a redirect leads, as `fetch` follows it (`redirect: "follow"`): the request for the
+ * `Location`, or null when `res` is no redirect. 303, and 301/302 after a POST, become a
+ * GET without a body.
  */
-function nodeHttp(url, init = {}) {
+function redirected(res, url, init) {
+  const location = res.headers.location;
+  if (![301, 302, 303, 307, 308].includes(res.statusCode) || !location) return null;
+  const method = init.method ?? "GET";
+  const toGet = res.statusCode === 303 ? method !== "HEAD" : (res.statusCode === 301 || res.statusCode === 302) && method === "POST";
+  const next = toGet ? { ...init, method: "GET", body: undefined, headers: { ...init.headers } } : init;
+  if (toGet) for (const k of Object.keys(next.headers)) if (/^content-/i.test(k)) delete next.headers[k];
+  return { url: new URL(location, url).href, init: next };
+}
+
+/**
+ * `fetch(url, init)` over `node:http(s)`: resolves once the whole body has arrived (after
+ * following redirects), rejects on a connection error, a reply cut short, or
+ * `init.signal` aborting (with its reason).
+ */
+function nodeHttp(url, init = {}, redirects = 0) {
   return new Promise((resolve, reject) => {
     const signal = init.signal;
     if (signal?.aborted) return reject(aborted(signal));
@@ -89,6 +108,12 @@ function nodeHttp(url, init = {}) {
         agent,
       },
       (res) => {
+        const next = redirected(res, url, init);
+        if (next) {
+          res.resume();
+          if (redirects >= MAX_REDIRECTS) return fail(new TypeError(`more than ${MAX_REDIRECTS} redirects from ${url}`));
+          return done(resolve, nodeHttp(next.url, next.init, redirects + 1));
+        }
         const chunks = [];
         res.on("data", (c) => chunks.push(c));
         res.on("end", () => done(resolve, new Reply(res, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))));

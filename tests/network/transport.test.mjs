@@ -1,7 +1,7 @@
 // The Node transport (js/node-http.cjs): in Node, ferrochat's requests go through
 // `http.request` with keep-alive connections, not the global `fetch`. Checked against a
 // scripted node:http server on 127.0.0.1: which API carries the requests, that connections
-// are reused, that a reply cut short is a coded NETWORK error (and the Chat still works),
+// are reused, that redirects are followed, that a reply cut short is a coded NETWORK error (and the Chat still works),
 // that destroy() really closes the long-poll's connection, and that a script using the
 // network backend exits on its own.
 import { describe, it, before, after } from "node:test";
@@ -34,6 +34,10 @@ describe("network backend in Node: the node:http transport", () => {
       seen.push({ method: req.method, path: pathname, socket: req.socket.ferrochatId });
       const id = decodeURIComponent(pathname.split("/").pop());
       if (pathname.startsWith("/v2/subscribe/")) return; // a long-poll that never answers
+      if (pathname.endsWith("/moved")) {
+        res.writeHead(307, { location: req.url.replace("/moved", "/target") });
+        return res.end("moved");
+      }
       if (req.method === "PATCH" && onPatch) return onPatch(req, res);
       let body = "";
       req.on("data", (c) => (body += c));
@@ -80,6 +84,17 @@ describe("network backend in Node: the node:http transport", () => {
     assert.equal(fetchCalls, 0);
     assert.ok(viaHttp.length >= 6, `init and five getUser calls through http.request, saw ${viaHttp.length}`);
     assert.ok(viaHttp.every((p) => typeof p === "string" && p.startsWith("/v2/objects/")), viaHttp.join(" "));
+  });
+
+  it("follows redirects, as fetch does", async () => {
+    const chat = await Chat.init(netConfig(origin, "me"));
+    try {
+      const from = seen.length;
+      assert.equal((await chat.getUser("moved")).id, "target");
+      assert.deepEqual(seen.slice(from).map((r) => r.path.split("/").pop()), ["moved", "target"]);
+    } finally {
+      chat.destroy();
+    }
   });
 
   it("a reply cut short is a retried, then coded NETWORK error, and the Chat keeps working", async () => {
