@@ -50,6 +50,20 @@ class Reply {
   }
 }
 
+/**
+ * Decodes a body by its `Content-Encoding` (gzip, deflate with or without its zlib
+ * header, br; none or identity as it is), as fetch does; calls `cb(error, body)`.
+ */
+function decode(encoding, raw, cb) {
+  const enc = encoding.trim().toLowerCase();
+  if (enc === "" || enc === "identity") return cb(null, raw);
+  const zlib = require("node:zlib");
+  if (enc === "gzip" || enc === "x-gzip") return zlib.gunzip(raw, cb);
+  if (enc === "br") return zlib.brotliDecompress(raw, cb);
+  if (enc === "deflate") return zlib.inflate(raw, (e, out) => (e ? zlib.inflateRaw(raw, cb) : cb(null, out)));
+  cb(new Error(`unsupported Content-Encoding: ${encoding}`));
+}
+
 /** The most redirects one request follows (as fetch). */
 const MAX_REDIRECTS = 20;
 
@@ -85,7 +99,8 @@ function nodeHttp(url, init = {}, redirects = 0) {
     }
     if (u.protocol !== "http:" && u.protocol !== "https:") return reject(new TypeError(`unsupported protocol in ${url}`));
     const { mod, agent } = client(u.protocol);
-    const headers = { ...init.headers };
+    // As fetch: ask for compressed replies (the PubNub network compresses), decode them.
+    const headers = { "Accept-Encoding": "gzip, deflate, br", ...init.headers };
     const body = init.body ?? null;
     if (body !== null) headers["Content-Length"] = Buffer.byteLength(body);
     let settled = false;
@@ -116,7 +131,10 @@ function nodeHttp(url, init = {}, redirects = 0) {
         }
         const chunks = [];
         res.on("data", (c) => chunks.push(c));
-        res.on("end", () => done(resolve, new Reply(res, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))));
+        res.on("end", () => {
+          const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+          decode(String(res.headers["content-encoding"] ?? ""), raw, (e, body) => (e ? fail(e) : done(resolve, new Reply(res, body))));
+        });
         res.on("error", fail);
         res.on("close", () => {
           if (!res.complete) fail(new Error("the connection closed before the reply was complete"));

@@ -1,13 +1,14 @@
 // The Node transport (js/node-http.cjs): in Node, ferrochat's requests go through
 // `http.request` with keep-alive connections, not the global `fetch`. Checked against a
 // scripted node:http server on 127.0.0.1: which API carries the requests, that connections
-// are reused, that redirects are followed, that a reply cut short is a coded NETWORK error (and the Chat still works),
+// are reused, that compressed replies are decoded and redirects followed, that a reply cut short is a coded NETWORK error (and the Chat still works),
 // that destroy() really closes the long-poll's connection, and that a script using the
 // network backend exits on its own.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { spawn } from "node:child_process";
+import { gzipSync, deflateRawSync } from "node:zlib";
 import { Chat } from "ferrochat";
 import { netConfig, waitFor, scriptedServer } from "./helpers/common.mjs";
 
@@ -34,6 +35,13 @@ describe("network backend in Node: the node:http transport", () => {
       seen.push({ method: req.method, path: pathname, socket: req.socket.ferrochatId });
       const id = decodeURIComponent(pathname.split("/").pop());
       if (pathname.startsWith("/v2/subscribe/")) return; // a long-poll that never answers
+      if (pathname.endsWith("/zipped") || pathname.endsWith("/deflated")) {
+        const zip = pathname.endsWith("/zipped");
+        const accepts = String(req.headers["accept-encoding"] ?? "");
+        const body = JSON.stringify({ status: 200, data: user(id, accepts) });
+        res.writeHead(200, { "content-type": "application/json", "content-encoding": zip ? "gzip" : "deflate" });
+        return res.end(zip ? gzipSync(body) : deflateRawSync(body));
+      }
       if (pathname.endsWith("/moved")) {
         res.writeHead(307, { location: req.url.replace("/moved", "/target") });
         return res.end("moved");
@@ -84,6 +92,18 @@ describe("network backend in Node: the node:http transport", () => {
     assert.equal(fetchCalls, 0);
     assert.ok(viaHttp.length >= 6, `init and five getUser calls through http.request, saw ${viaHttp.length}`);
     assert.ok(viaHttp.every((p) => typeof p === "string" && p.startsWith("/v2/objects/")), viaHttp.join(" "));
+  });
+
+  it("asks for compressed replies and decodes gzip and deflate, as fetch does", async () => {
+    const chat = await Chat.init(netConfig(origin, "me"));
+    try {
+      const zipped = await chat.getUser("zipped");
+      assert.equal(zipped.id, "zipped");
+      assert.match(zipped.name, /gzip/, "the request's Accept-Encoding (echoed as the name)");
+      assert.equal((await chat.getUser("deflated")).id, "deflated");
+    } finally {
+      chat.destroy();
+    }
   });
 
   it("follows redirects, as fetch does", async () => {
