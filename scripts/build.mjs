@@ -9,6 +9,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSyn
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BUDGET, kb, packageSizes } from "./sizes.mjs";
+import { bundleGlue } from "./bundle.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
@@ -63,52 +64,11 @@ const mapping = execFileSync(wasmOpt, [optimised, "-o", join(pkg, "ferrochat_bg.
   stdio: ["ignore", "pipe", "inherit"],
 });
 const renameGlue = glueRenamer(mapping, readFileSync(join(pkg, "ferrochat_bg.wasm")));
-// The generated glue and its snippet (js/user.js, the `User` class) bundled into one file
-// per target, which also exports `User`; minified (identifiers and whitespace: property
-// names and exports are kept; finishClasses names `Chat` and `User` back). The Node file
-// is CommonJS, so the package needs no `require` of ES modules.
-const { buildSync } = await import("esbuild");
+// The generated glue and its snippets bundled into one minified file per target, with the
+// wasm's short names (scripts/bundle.mjs). The Node file is CommonJS, so the package needs
+// no `require` of ES modules.
 for (const [target, file, format] of [["web", "ferrochat_web.js", "esm"], ["nodejs", "ferrochat_node.cjs", "cjs"]]) {
-  const dir = join(out, target);
-  const findSnippet = (name) => {
-    const found = execFileSync("find", [join(dir, "snippets"), "-name", name], { encoding: "utf8" }).trim();
-    if (!found || found.includes("\n")) throw new Error(`expected one snippets/**/${name} in ${dir}, found: ${found || "none"}`);
-    return found;
-  };
-  const snippet = findSnippet("user.js");
-  const transport = findSnippet("transport.js");
-  // The glue with the wasm's short names. The Node glue is CommonJS (.cjs, as this repo's
-  // package.json says "module") and loads the snippet with require(String.raw`…`), which
-  // esbuild does not follow: plain string.
-  let text = renameGlue(readFileSync(join(dir, "ferrochat.js"), "utf8"));
-  if (format === "cjs") text = text.replace(/require\(String\.raw`([^`]+)`\)/g, (_, p) => `require(${JSON.stringify(p)})`);
-  const glue = format === "cjs" ? "./glue.cjs" : "./glue.js";
-  writeFileSync(join(dir, glue), text);
-  const reexport = format === "esm" ? `export { default } from "${glue}";\n` : "";
-  // finishClasses (js/user.js): class names, `free()` / `[Symbol.dispose]` mean
-  // `destroy()`, Node inspect.
-  // The Node glue sends requests with node:http (js/node-http.cjs; js/transport.js says
-  // why); the web glue keeps fetch and never imports node:*.
-  const nodeTransport =
-    format === "cjs"
-      ? `import { setTransport } from ${JSON.stringify(transport)};\nimport { nodeHttp } from ${JSON.stringify(join(root, "js", "node-http.cjs"))};\nsetTransport(nodeHttp);\n`
-      : "";
-  const finish = `import { Chat } from "${glue}";\nimport { finishClasses } from ${JSON.stringify(snippet)};\nfinishClasses(Chat);\n${nodeTransport}`;
-  buildSync({
-    stdin: {
-      contents: `${finish}export * from "${glue}";\n${reexport}export { User } from ${JSON.stringify(snippet)};\n`,
-      resolveDir: dir,
-      sourcefile: "entry.js",
-    },
-    outfile: join(pkg, file),
-    bundle: true,
-    format,
-    platform: format === "cjs" ? "node" : "neutral",
-    minify: true,
-    legalComments: "none",
-    target: "es2022",
-    logLevel: "warning",
-  });
+  bundleGlue({ dir: join(out, target), outfile: join(pkg, file), format, minify: true, rewrite: renameGlue });
 }
 // Types: the generated declarations without `[Symbol.dispose]` members (they need the
 // esnext.disposable lib, which consumers on older `lib` settings do not have), and with
