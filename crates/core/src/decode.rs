@@ -9,7 +9,7 @@ use crate::event::{Event, EventKind};
 use crate::json::{NumberParser, Reader, Value};
 use crate::model::{Custom, Scalar, ScalarRef, StrField, User, UserRef};
 use crate::page::ListPage;
-use crate::patch::Changeset;
+use crate::patch::{Changeset, Patch, UserPatch};
 use crate::wire::parse_timetoken;
 use std::borrow::Cow;
 
@@ -166,6 +166,117 @@ pub fn page_with<'a>(
     })
 }
 
+/// A user object on its own (`{"id":…,…}`, as [`crate::json::write_user`] writes it): how
+/// ferrochat-server reads back the records it stored.
+pub fn user(text: &str, number: NumberParser) -> Result<User> {
+    let mut r = Reader::new(text, number);
+    let user = read_user(&mut r)
+        .and_then(|u| r.end().map(|()| u))
+        .map_err(malformed_json)?;
+    Ok(User::from(&user))
+}
+
+/// Why a PATCH body is refused: where (`body`, a field name, `custom.<key>`) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchError {
+    /// The part of the body at fault.
+    pub location: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// What kind of JSON value comes next (for error messages), without reading it.
+fn kind_at(r: &mut Reader<'_>) -> &'static str {
+    match r.peek() {
+        b'"' => "a string",
+        b'{' => "an object",
+        b'[' => "an array",
+        b't' | b'f' => "a boolean",
+        b'n' => "null",
+        _ => "a number",
+    }
+}
+
+/// A PATCH body (the wire's user patch, as [`crate::json::write_patch`] writes it): a
+/// missing key keeps the field, `null` clears it, a string sets it; `custom` is an object
+/// of scalars (or `null`) replacing the old one whole. Unknown keys (`id` included) are
+/// ignored, as the service does; a repeated key keeps its last value.
+pub fn patch(text: &str, number: NumberParser) -> std::result::Result<UserPatch, PatchError> {
+    let mut r = Reader::new(text, number);
+    let mut patch = UserPatch::default();
+    let mut bad: Option<PatchError> = None;
+    let mut refuse = |location: String, message: String| {
+        bad.get_or_insert(PatchError { location, message });
+        Err(String::new())
+    };
+    let read = r
+        .object(|r, key| {
+            if key == "custom" {
+                if r.null() {
+                    patch.custom = Patch::Clear;
+                    return Ok(());
+                }
+                if r.peek() != b'{' {
+                    let got = kind_at(r);
+                    r.skip()?;
+                    return refuse(
+                        "custom".into(),
+                        format!("custom must be an object or null (got {got})"),
+                    );
+                }
+                let mut custom = Custom::default();
+                let mut nested = None;
+                r.object(|r, k| {
+                    let v = match r.peek() {
+                        b'{' | b'[' => {
+                            let what = kind_at(r);
+                            r.skip()?;
+                            nested = Some((k.to_string(), what));
+                            return Err(String::new());
+                        }
+                        _ => scalar(r.value()?).unwrap_or(Scalar::Null),
+                    };
+                    put(&mut custom, &k, v);
+                    Ok(())
+                })
+                .or_else(|e| match nested.take() {
+                    Some((k, what)) => refuse(
+                        format!("custom.{k}"),
+                        format!("custom.{k} must be a string, number, boolean or null (got {what}); custom can only contain scalar values"),
+                    ),
+                    None => Err(e),
+                })?;
+                patch.custom = Patch::Set(custom);
+                return Ok(());
+            }
+            let Some(f) = StrField::from_name(&key) else {
+                return r.skip();
+            };
+            patch.fields[f.idx()] = if r.null() {
+                Patch::Clear
+            } else if r.peek() == b'"' {
+                Patch::Set(r.string()?)
+            } else {
+                let got = kind_at(r);
+                r.skip()?;
+                return refuse(
+                    f.name().into(),
+                    format!("{} must be a string or null (got {got})", f.name()),
+                );
+            };
+            Ok(())
+        })
+        .and_then(|()| r.end());
+    match (read, bad) {
+        (_, Some(e)) => Err(e),
+        (Ok(()), None) => Ok(patch),
+        (Err(e), None) => Err(PatchError {
+            location: "body".into(),
+            message: format!("Request payload must be a JSON object: {e}"),
+        }),
+    }
+}
+
 /// The cursor of a subscribe reply: `t.t` (timetoken) and `t.r` (region, `"1"` when
 /// missing). `None` when the timetoken is missing or malformed.
 pub fn cursor(body: &Value) -> Option<(u64, String)> {
@@ -261,6 +372,123 @@ pub fn error_message(body: &Value) -> Option<&str> {
 mod tests {
     use super::*;
     use crate::json::{parse_std, std_number, user_to_json};
+
+    #[test]
+    fn patches_round_trip_through_the_codec() {
+        use crate::json::{std_number_writer, write_patch};
+        let mut rng = crate::test_rng(99);
+        let pick = |rng: &mut dyn FnMut(u64) -> u64| -> Patch<String> {
+            match rng(3) {
+                0 => Patch::Keep,
+                1 => Patch::Clear,
+                _ => Patch::Set(
+                    ["", "Ann", "\"q\" \\ \n\u{1}", "\u{e9}\u{1F600}"][rng(4) as usize].into(),
+                ),
+            }
+        };
+        for _ in 0..500 {
+            let mut p = UserPatch::default();
+            for f in StrField::ALL {
+                p.fields[f.idx()] = pick(&mut rng);
+            }
+            p.custom = match rng(3) {
+                0 => Patch::Keep,
+                1 => Patch::Clear,
+                _ => Patch::Set(Custom(
+                    (0..rng(4))
+                        .map(|i| {
+                            let v = match rng(4) {
+                                0 => Scalar::Str(format!("v{i}\"")),
+                                1 => Scalar::Num([0.1 + 0.2, -3.0, 1e300, 5e-324][rng(4) as usize]),
+                                2 => Scalar::Bool(rng(2) == 0),
+                                _ => Scalar::Null,
+                            };
+                            (format!("k{i}"), v)
+                        })
+                        .collect(),
+                )),
+            };
+            let text = write_patch(&p, std_number_writer);
+            assert_eq!(patch(&text, std_number), Ok(p.clone()), "{text}");
+            // serde_json agrees on the text (it is the reference JSON parser here).
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+                "{text}"
+            );
+        }
+        assert_eq!(write_patch(&UserPatch::default(), std_number_writer), "{}");
+    }
+
+    #[test]
+    fn patch_bodies_are_read_as_the_service_does() {
+        let p = patch(
+            r#"{"name":"Ann","email":null,"id":"ignored","bogus":[1,{"x":2}],"custom":{"b":1,"a":"x","n":null,"b":2}}"#,
+            std_number,
+        )
+        .unwrap();
+        assert_eq!(p.fields[StrField::Name.idx()], Patch::Set("Ann".into()));
+        assert_eq!(p.fields[StrField::Email.idx()], Patch::Clear);
+        assert_eq!(p.fields[StrField::Status.idx()], Patch::Keep);
+        let Patch::Set(c) = &p.custom else {
+            panic!("custom not set")
+        };
+        assert_eq!(
+            c.0[0],
+            ("b".to_string(), Scalar::Num(2.0)),
+            "first place, last value"
+        );
+        assert_eq!(c.0.len(), 3);
+        assert_eq!(
+            patch(r#"{"name":"a","name":"b"}"#, std_number)
+                .unwrap()
+                .fields[0],
+            Patch::Set("b".into())
+        );
+        assert_eq!(
+            patch(r#"{"custom":null}"#, std_number).unwrap().custom,
+            Patch::Clear
+        );
+        for (body, location) in [
+            (r#"{"name":5}"#, "name"),
+            (r#"{"custom":{"a":{"b":1}}}"#, "custom.a"),
+            (r#"{"custom":{"ok":1,"a":[1]}}"#, "custom.a"),
+            (r#"{"custom":"x"}"#, "custom"),
+            (r#"{"type":true}"#, "type"),
+            ("[1]", "body"),
+            (r#"{"name":"#, "body"),
+            ("", "body"),
+            (r#"{"custom":{"n":1e999}}"#, "body"),
+            (r#"{} {}"#, "body"),
+        ] {
+            let e = patch(body, std_number).unwrap_err();
+            assert_eq!(e.location, location, "{body}: {e:?}");
+            assert!(!e.message.is_empty());
+        }
+        let e = patch(r#"{"custom":{"deep":{}}}"#, std_number).unwrap_err();
+        assert_eq!(
+            e.message,
+            "custom.deep must be a string, number, boolean or null (got an object); custom can only contain scalar values"
+        );
+        assert_eq!(
+            patch(r#"{"name":[]}"#, std_number).unwrap_err().message,
+            "name must be a string or null (got an array)"
+        );
+    }
+
+    #[test]
+    fn bare_users_round_trip() {
+        let mut u = User::new("u\"1");
+        u.set(StrField::Email, Some("a@b.c".into()));
+        u.custom = Some(Custom(vec![
+            ("z".into(), Scalar::Num(1.5)),
+            ("a".into(), Scalar::Bool(true)),
+        ]));
+        u.updated = "2024-01-01T00:00:00.000000Z".into();
+        u.etag = "abc".into();
+        assert_eq!(user(&user_to_json(&u, true), std_number).unwrap(), u);
+        assert!(user("{}", std_number).is_err());
+        assert!(user("nope", std_number).is_err());
+    }
 
     #[test]
     fn user_round_trips_through_the_writer() {

@@ -8,6 +8,7 @@
 //! Rust's float parser (~25 KB of wasm).
 
 use crate::model::{Custom, Scalar, StrField, User};
+use crate::patch::{Patch, UserPatch};
 use std::borrow::Cow;
 use std::fmt::{self, Write};
 
@@ -141,6 +142,69 @@ pub fn write_user_as<N: NumberFormat>(
     write_key(out, "eTag", false)?;
     write_str(out, &user.etag)?;
     out.write_char('}')
+}
+
+/// Writes a number into a string: [`write_number`]'s text on the server and in tests, JS's
+/// own `String(n)` in the wasm SDK (which then links no float formatting).
+pub type NumberWriter = fn(&mut String, f64);
+
+/// [`write_number`] as a [`NumberWriter`].
+pub fn std_number_writer(out: &mut String, n: f64) {
+    let _ = write_number(out, n);
+}
+
+/// A user patch as the JSON body of a PATCH: set fields as strings, cleared ones as `null`,
+/// kept ones absent, `custom` whole (numbers written by `number`). What
+/// [`crate::decode::patch`] reads back.
+pub fn write_patch(patch: &UserPatch, number: NumberWriter) -> String {
+    let mut out = String::with_capacity(64);
+    out.push('{');
+    let mut first = true;
+    let mut key = |out: &mut String, name: &str| {
+        let _ = write_key(out, name, std::mem::replace(&mut first, false));
+    };
+    for f in StrField::ALL {
+        match &patch.fields[f.idx()] {
+            Patch::Keep => {}
+            Patch::Clear => {
+                key(&mut out, f.name());
+                out.push_str("null");
+            }
+            Patch::Set(v) => {
+                key(&mut out, f.name());
+                let _ = write_str(&mut out, v);
+            }
+        }
+    }
+    match &patch.custom {
+        Patch::Keep => {}
+        Patch::Clear => {
+            key(&mut out, "custom");
+            out.push_str("null");
+        }
+        Patch::Set(c) => {
+            key(&mut out, "custom");
+            out.push('{');
+            for (i, (k, v)) in c.0.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let _ = write_str(&mut out, k);
+                out.push(':');
+                match v {
+                    Scalar::Str(s) => {
+                        let _ = write_str(&mut out, s);
+                    }
+                    Scalar::Num(n) if n.is_finite() => number(&mut out, *n),
+                    Scalar::Num(_) | Scalar::Null => out.push_str("null"),
+                    Scalar::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+                }
+            }
+            out.push('}');
+        }
+    }
+    out.push('}');
+    out
 }
 
 /// A user object as a JSON string (see [`write_user`]).

@@ -1,131 +1,40 @@
-//! JSON in: request bodies into core patches, stored records back into users.
-//!
-//! The core has no JSON parser (the wasm side uses JS's); the server parses with serde_json
-//! and hands typed values to the core, which owns every rule (patch semantics, validation).
+//! JSON in: request bodies into core patches, stored records back into users, both with
+//! ferrochat-core's codec (`decode::patch`, `decode::user`): the same reader the SDK uses, so
+//! the client and the server cannot disagree about a record or a patch.
 
 use crate::error::{ApiError, Detail, Family};
-use ferrochat_core::model::{Custom, Scalar, StrField, User};
-use ferrochat_core::patch::{Patch, UserPatch};
-use serde_json::{Map, Value};
+use ferrochat_core::decode;
+use ferrochat_core::json::std_number;
+use ferrochat_core::model::User;
+use ferrochat_core::patch::UserPatch;
 
 /// Parses a PATCH body into a patch: a missing key keeps the field, `null` clears it, a
 /// string sets it; `custom` is an object of scalars (or `null`) replacing the old one whole.
 /// Unknown keys (including `id`) are ignored, as the service does.
 pub fn parse_patch(body: &[u8]) -> Result<UserPatch, ApiError> {
-    let family = Family::Objects;
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::invalid_body(
-            family,
-            Detail::body(
-                "body",
-                format!("Request payload must be a JSON object: {e}"),
-            ),
+    let refuse = |location: String, message: String| {
+        ApiError::invalid_body(Family::Objects, Detail::body(location, message))
+    };
+    let text = std::str::from_utf8(body).map_err(|_| {
+        refuse(
+            "body".into(),
+            "Request payload must be a JSON object: it is not UTF-8".into(),
         )
     })?;
-    let Value::Object(map) = value else {
-        return Err(ApiError::invalid_body(
-            family,
-            Detail::body("body", "Request payload must be a JSON object."),
-        ));
-    };
-    let mut patch = UserPatch::default();
-    for field in StrField::ALL {
-        let name = field.name();
-        patch.fields[field.idx()] = match map.get(name) {
-            None => Patch::Keep,
-            Some(Value::Null) => Patch::Clear,
-            Some(Value::String(s)) => Patch::Set(s.clone()),
-            Some(other) => {
-                return Err(ApiError::invalid_body(
-                    family,
-                    Detail::body(
-                        name,
-                        format!("{name} must be a string or null (got {})", kind(other)),
-                    ),
-                ))
-            }
-        };
-    }
-    patch.custom = match map.get("custom") {
-        None => Patch::Keep,
-        Some(Value::Null) => Patch::Clear,
-        Some(Value::Object(obj)) => Patch::Set(custom_from_json(obj).map_err(|(key, what)| {
-            ApiError::invalid_body(
-                family,
-                Detail::body(
-                    format!("custom.{key}"),
-                    format!(
-                        "custom.{key} must be a string, number, boolean or null (got {what}); custom can only contain scalar values"
-                    ),
-                ),
-            )
-        })?),
-        Some(other) => {
-            return Err(ApiError::invalid_body(
-                family,
-                Detail::body(
-                    "custom",
-                    format!("custom must be an object or null (got {})", kind(other)),
-                ),
-            ))
-        }
-    };
-    Ok(patch)
-}
-
-/// A flat custom object, keys in their JSON order; `Err((key, kind))` on a nested value.
-pub fn custom_from_json(obj: &Map<String, Value>) -> Result<Custom, (String, &'static str)> {
-    let mut custom = Custom::default();
-    for (k, v) in obj {
-        let scalar = match v {
-            Value::String(s) => Scalar::Str(s.clone()),
-            Value::Bool(b) => Scalar::Bool(*b),
-            Value::Null => Scalar::Null,
-            Value::Number(n) => match n.as_f64() {
-                Some(f) if f.is_finite() => Scalar::Num(f),
-                _ => return Err((k.clone(), "a number out of range")),
-            },
-            other => return Err((k.clone(), kind(other))),
-        };
-        custom.0.push((k.clone(), scalar));
-    }
-    Ok(custom)
+    decode::patch(text, std_number).map_err(|e| refuse(e.location, e.message))
 }
 
 /// Rebuilds a user from the JSON the server stored (`json::user_to_json(user, true)`).
 pub fn user_from_stored(text: &str) -> Option<User> {
-    let Value::Object(map) = serde_json::from_str(text).ok()? else {
-        return None;
-    };
-    let str_of = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_string);
-    let mut user = User::new(str_of("id")?);
-    for field in StrField::ALL {
-        user.set(field, str_of(field.name()));
-    }
-    user.custom = match map.get("custom") {
-        Some(Value::Object(obj)) => Some(custom_from_json(obj).ok()?),
-        _ => None,
-    };
-    user.updated = str_of("updated")?;
-    user.etag = str_of("eTag")?;
-    Some(user)
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+    decode::user(text, std_number).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use ferrochat_core::json::user_to_json;
+    use ferrochat_core::model::{Custom, Scalar, StrField};
+    use ferrochat_core::patch::Patch;
 
     #[test]
     fn patch_semantics() {
