@@ -25,6 +25,10 @@ pub enum ChatError {
     /// A conditional write (`If-Match`) found the record changed or gone.
     #[error("User to update has been modified after it was read.")]
     PreconditionFailed,
+    /// A conditional update kept meeting newer versions of the user until its deadline
+    /// (others were changing it at the same time).
+    #[error("User with this ID kept changing while it was being updated; try again")]
+    Conflict,
     /// The signed-in user of this `Chat` was deleted.
     #[error("The current user of this Chat was deleted")]
     CurrentUserDeleted,
@@ -66,6 +70,7 @@ impl ChatError {
             ChatError::EmptyUserList => "EMPTY_USER_LIST",
             ChatError::InvalidArgument(_) => "INVALID_ARGUMENT",
             ChatError::PreconditionFailed => "HTTP_412",
+            ChatError::Conflict => "CONFLICT",
             ChatError::CurrentUserDeleted => "CURRENT_USER_DELETED",
             ChatError::UserDeleted(_) => "USER_DELETED",
             ChatError::RefusedAllUsers => "REFUSED_ALL_USERS",
@@ -89,6 +94,7 @@ impl ChatError {
             ChatError::UserNotFound => 404,
             ChatError::UserExists => 409,
             ChatError::PreconditionFailed => 412,
+            ChatError::Conflict => 409,
             ChatError::Http { status, .. } => *status,
             ChatError::Timeout => 504,
             ChatError::Network(_) | ChatError::MalformedResponse(_) => 502,

@@ -1,0 +1,161 @@
+//! `Chat.init` configuration: what the caller gave ([`RawConfig`], already converted from
+//! JS) and what it means ([`Config`]): defaults, the origin URL, which backend.
+
+use ferrochat_core::validate::validate_id;
+use ferrochat_core::{ChatError, Result};
+
+/// Default `storeUserActivityInterval` (10 minutes), as the PubNub Chat SDK.
+pub const DEFAULT_ACTIVITY_INTERVAL_MS: f64 = 600_000.0;
+/// Smallest `storeUserActivityInterval` accepted.
+pub const MIN_ACTIVITY_INTERVAL_MS: f64 = 60_000.0;
+/// The PubNub network's origin.
+pub const DEFAULT_ORIGIN: &str = "ps.pndsn.com";
+/// The SDK identifier sent as `pnsdk`.
+pub const PNSDK: &str = concat!("ferrochat/", env!("CARGO_PKG_VERSION"));
+
+/// The options of `Chat.init` as given (`None`: absent, `null` or `undefined`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawConfig {
+    /// `userId`.
+    pub user_id: String,
+    /// `publishKey`.
+    pub publish_key: Option<String>,
+    /// `subscribeKey`: its presence selects the network backend.
+    pub subscribe_key: Option<String>,
+    /// `secretKey`: requests are signed (v2) when set.
+    pub secret_key: Option<String>,
+    /// `authKey`, sent as `auth`.
+    pub auth_key: Option<String>,
+    /// `origin`: `host[:port]` or a full `http(s)://host[:port]`.
+    pub origin: Option<String>,
+    /// `ssl` (default true).
+    pub ssl: Option<bool>,
+    /// `storeUserActivityTimestamps`.
+    pub store_activity: Option<bool>,
+    /// `storeUserActivityInterval` (ms).
+    pub activity_interval_ms: Option<f64>,
+}
+
+/// Where and as whom to talk, for the network backend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetConfig {
+    /// `http(s)://host[:port]`.
+    pub base: String,
+    /// Subscribe key.
+    pub subscribe_key: String,
+    /// Publish key (also part of the string to sign).
+    pub publish_key: String,
+    /// Auth key / access token, sent as `auth`.
+    pub auth_key: Option<String>,
+    /// Secret key: when set, requests carry a string to sign.
+    pub secret_key: Option<String>,
+}
+
+/// A parsed configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The signed-in user.
+    pub user_id: String,
+    /// Whether `custom.lastActiveTimestamp` is written every `activity_interval_ms`.
+    pub store_activity: bool,
+    /// Activity interval (ms), also what `user.active` measures against.
+    pub activity_interval_ms: f64,
+    /// The network backend's settings; `None` selects the embedded store.
+    pub network: Option<NetConfig>,
+}
+
+impl Config {
+    /// Reads a raw configuration: empty strings count as absent; no `subscribeKey` means
+    /// the embedded store.
+    pub fn new(raw: RawConfig) -> Result<Config> {
+        validate_id(&raw.user_id)?;
+        let text = |v: Option<String>| v.filter(|s| !s.is_empty());
+        let interval = raw
+            .activity_interval_ms
+            .unwrap_or(DEFAULT_ACTIVITY_INTERVAL_MS);
+        if interval < MIN_ACTIVITY_INTERVAL_MS {
+            return Err(ChatError::invalid(
+                "storeUserActivityInterval must be at least 60000 ms",
+            ));
+        }
+        let (ssl, origin) = (raw.ssl.unwrap_or(true), text(raw.origin));
+        let network = text(raw.subscribe_key).map(|subscribe_key| {
+            let origin = origin.unwrap_or_else(|| DEFAULT_ORIGIN.to_string());
+            let origin = origin.trim_end_matches('/');
+            let base = if origin.starts_with("http://") || origin.starts_with("https://") {
+                origin.to_string()
+            } else {
+                format!("{}://{origin}", if ssl { "https" } else { "http" })
+            };
+            NetConfig {
+                base,
+                subscribe_key,
+                publish_key: text(raw.publish_key).unwrap_or_default(),
+                auth_key: text(raw.auth_key),
+                secret_key: text(raw.secret_key),
+            }
+        });
+        Ok(Config {
+            user_id: raw.user_id,
+            store_activity: raw.store_activity.unwrap_or(false),
+            activity_interval_ms: interval,
+            network,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(user: &str) -> RawConfig {
+        RawConfig {
+            user_id: user.into(),
+            ..RawConfig::default()
+        }
+    }
+
+    #[test]
+    fn no_subscribe_key_is_embedded_and_origins_become_urls() {
+        let c = Config::new(raw("ann")).unwrap();
+        assert!(c.network.is_none());
+        assert_eq!(c.activity_interval_ms, DEFAULT_ACTIVITY_INTERVAL_MS);
+        let net = |origin: Option<&str>, ssl: Option<bool>| {
+            Config::new(RawConfig {
+                subscribe_key: Some("sub".into()),
+                origin: origin.map(String::from),
+                ssl,
+                ..raw("ann")
+            })
+            .unwrap()
+            .network
+            .unwrap()
+            .base
+        };
+        assert_eq!(net(None, None), "https://ps.pndsn.com");
+        assert_eq!(
+            net(Some("127.0.0.1:8090"), Some(false)),
+            "http://127.0.0.1:8090"
+        );
+        assert_eq!(net(Some("http://h:1/"), Some(true)), "http://h:1");
+        let empty_key = RawConfig {
+            subscribe_key: Some(String::new()),
+            ..raw("ann")
+        };
+        assert!(Config::new(empty_key).unwrap().network.is_none());
+    }
+
+    #[test]
+    fn bad_ids_and_intervals_are_refused() {
+        assert_eq!(Config::new(raw("")).unwrap_err(), ChatError::IdRequired);
+        assert_eq!(
+            Config::new(raw("a/b")).unwrap_err().code(),
+            "INVALID_ARGUMENT"
+        );
+        let short = RawConfig {
+            activity_interval_ms: Some(59_999.0),
+            ..raw("ann")
+        };
+        assert_eq!(Config::new(short).unwrap_err().code(), "INVALID_ARGUMENT");
+    }
+}

@@ -1,0 +1,742 @@
+//! Listeners and their channels: per-channel reference counts, each listener's state (the
+//! users it streams, merged with every event), and what to call back with.
+//!
+//! Generic over the callback handle `L` (a JS function in the SDK, anything in tests).
+//! Nothing here calls anything: [`Subscriptions::dispatch`] returns the calls to make, and
+//! the client queues them for the driver, which makes them from a clean stack.
+//!
+//! A listener starts from the version stamps (`eTag`, `updated`) of the user object it was
+//! made from. Its fields come from a *seed*: the store's record (embedded), or a read of
+//! the current records (network). Until every user of a listener is seeded, its events
+//! wait in the listener, then are replayed in order. The seed keeps the snapshot's stamps,
+//! so the event of a change made right after the snapshot is still news and calls back.
+
+use ferrochat_core::{Event, EventKind, StrField, User, DELETED_STATUS};
+use std::collections::{BTreeMap, HashMap};
+
+/// Listener handle.
+pub type ListenerId = u32;
+
+/// Gives a user's current record at once (the embedded store).
+pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<User>;
+
+/// Most events a listener keeps while it waits for its seed; past that it drops them and
+/// delivers the seeded state instead (as a resync does).
+pub const MAX_PENDING: usize = 10_000;
+
+/// What a listener delivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `user.streamUpdates(cb)`: the latest state of one user on every change.
+    Stream,
+    /// `user.onUpdated(cb)`: like `Stream`, until the user is hard-deleted.
+    Updated,
+    /// `user.onDeleted(cb)`: `{ id, soft }` on a soft or hard delete; a hard delete ends it.
+    Deleted,
+    /// `User.streamUpdatesOn(users, cb)`: the list in input order, changed entries
+    /// replaced, hard-deleted users removed.
+    List,
+}
+
+/// The identity and version of a user object a listener is made from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Snapshot {
+    /// User id.
+    pub id: String,
+    /// Its `eTag` when the object was made.
+    pub etag: String,
+    /// Its `updated` stamp when the object was made.
+    pub updated: String,
+}
+
+/// What to call a listener back with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    /// One user (`Stream`, `Updated`).
+    User(User),
+    /// A list change (`List`): entries to replace, by index in the array last delivered,
+    /// and entries removed (ascending indices in that array). One event never does both.
+    List {
+        /// `(index, new state)`.
+        changed: Vec<(usize, User)>,
+        /// Indices removed.
+        removed: Vec<usize>,
+    },
+    /// A delete (`Deleted`).
+    Deleted {
+        /// User id.
+        id: String,
+        /// Whether it was a soft delete.
+        soft: bool,
+    },
+}
+
+/// A call to make: the listener, its handle, the argument.
+pub type Call<L> = (ListenerId, L, Payload);
+
+struct Entry<L> {
+    kind: Kind,
+    handle: L,
+    /// One user, or the list's users in input order (slots).
+    users: Vec<User>,
+    /// List: the slots of each id (an id may appear more than once).
+    index: HashMap<String, Vec<usize>>,
+    /// List: slots removed by a hard delete, ascending.
+    removed: Vec<usize>,
+    /// List: slots whose state is newer than the object last delivered for them.
+    stale_js: Vec<usize>,
+    /// Seeds still awaited (ids).
+    unseeded: usize,
+    /// Events that arrived before the listener was seeded.
+    pending: Vec<Event>,
+    /// More than [`MAX_PENDING`] events arrived before the seed.
+    overflowed: bool,
+}
+
+impl<L> Entry<L> {
+    fn ready(&self) -> bool {
+        self.unseeded == 0
+    }
+
+    /// The index in the delivered array of slot `i`.
+    fn rank(&self, i: usize) -> usize {
+        i - self.removed.partition_point(|&r| r < i)
+    }
+
+    fn slots(&self, id: &str) -> Vec<usize> {
+        match self.kind {
+            Kind::List => self.index.get(id).cloned().unwrap_or_default(),
+            _ if self.users.first().is_some_and(|u| u.id == id) => vec![0],
+            _ => Vec::new(),
+        }
+    }
+
+    fn is_removed(&self, i: usize) -> bool {
+        self.removed.binary_search(&i).is_ok()
+    }
+}
+
+/// The channel holders of one channel: listeners, plus holds without a listener.
+#[derive(Default)]
+struct Holders {
+    listeners: Vec<ListenerId>,
+    holds: u32,
+}
+
+/// All the listeners of one client.
+pub struct Subscriptions<L> {
+    channels: HashMap<String, Holders>,
+    listeners: BTreeMap<ListenerId, Entry<L>>,
+    next_id: ListenerId,
+}
+
+impl<L> Default for Subscriptions<L> {
+    fn default() -> Self {
+        Subscriptions {
+            channels: HashMap::new(),
+            listeners: BTreeMap::new(),
+            next_id: 0,
+        }
+    }
+}
+
+/// Whether a delete event (at `timetoken`) is older than what `user` already shows: a
+/// replay from before the stream started (e.g. delete-then-recreate), to be ignored.
+pub fn stale_delete(user: &User, timetoken: u64) -> bool {
+    !user.updated.is_empty() && ferrochat_core::time::rfc3339_micros(timetoken) < user.updated
+}
+
+/// A user with the snapshot's id and stamps and no fields yet.
+fn unseeded(s: &Snapshot) -> User {
+    let mut u = User::new(s.id.clone());
+    u.etag.clone_from(&s.etag);
+    u.updated.clone_from(&s.updated);
+    u
+}
+
+/// Takes `fresh`'s fields (not its stamps); says whether `fresh` is newer than `u`'s stamps.
+fn seed_fields(u: &mut User, fresh: &User) -> bool {
+    u.fields.clone_from(&fresh.fields);
+    u.custom.clone_from(&fresh.custom);
+    fresh.updated > u.updated
+}
+
+impl<L: Clone> Subscriptions<L> {
+    /// Adds a listener of `kind` on the users of `snapshots` (one, or the list's users in
+    /// order). `seed` gives each user's current record at once (embedded store); without
+    /// it the listener waits for [`Subscriptions::seed`]. Returns the listener id and the
+    /// channels that went from no holder to one (to subscribe to).
+    pub fn add(
+        &mut self,
+        kind: Kind,
+        handle: L,
+        snapshots: &[Snapshot],
+        seed: Option<Lookup<'_>>,
+    ) -> (ListenerId, Vec<String>) {
+        self.next_id = self.next_id.wrapping_add(1);
+        let id = self.next_id;
+        let mut entry = Entry {
+            kind,
+            handle,
+            users: snapshots.iter().map(unseeded).collect(),
+            index: HashMap::new(),
+            removed: Vec::new(),
+            stale_js: Vec::new(),
+            unseeded: 0,
+            pending: Vec::new(),
+            overflowed: false,
+        };
+        if kind == Kind::List {
+            for (i, s) in snapshots.iter().enumerate() {
+                entry.index.entry(s.id.clone()).or_default().push(i);
+            }
+        }
+        match seed {
+            Some(lookup) if kind != Kind::Deleted => {
+                for (i, u) in entry.users.iter_mut().enumerate() {
+                    if let Some(fresh) = lookup(&u.id) {
+                        if seed_fields(u, &fresh) && kind == Kind::List {
+                            entry.stale_js.push(i);
+                        }
+                    }
+                }
+            }
+            // onDeleted needs no fields.
+            _ if kind == Kind::Deleted => {}
+            _ => entry.unseeded = self.distinct_ids(&entry.users).len(),
+        }
+        let mut fresh = Vec::new();
+        for ch in self.distinct_ids(&entry.users) {
+            let holders = self.channels.entry(ch.clone()).or_default();
+            if holders.listeners.is_empty() && holders.holds == 0 {
+                fresh.push(ch);
+            }
+            holders.listeners.push(id);
+        }
+        self.listeners.insert(id, entry);
+        (id, fresh)
+    }
+
+    fn distinct_ids(&self, users: &[User]) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        users
+            .iter()
+            .filter(|u| seen.insert(u.id.as_str()))
+            .map(|u| u.id.clone())
+            .collect()
+    }
+
+    /// The distinct user ids of listener `id`, in input order.
+    pub fn ids(&self, id: ListenerId) -> Vec<String> {
+        self.listeners
+            .get(&id)
+            .map(|e| self.distinct_ids(&e.users))
+            .unwrap_or_default()
+    }
+
+    /// Whether listener `id` waits for seeds.
+    pub fn needs_seed(&self, id: ListenerId) -> bool {
+        self.listeners.get(&id).is_some_and(|e| !e.ready())
+    }
+
+    /// Holds `channel` without a listener (the client watching its own user); returns
+    /// whether the channel is new.
+    pub fn hold(&mut self, channel: &str) -> bool {
+        let h = self.channels.entry(channel.to_string()).or_default();
+        h.holds += 1;
+        h.holds == 1 && h.listeners.is_empty()
+    }
+
+    /// Drops one hold of `channel`; returns whether the channel has no holder left.
+    pub fn release(&mut self, channel: &str) -> bool {
+        let Some(h) = self.channels.get_mut(channel) else {
+            return false;
+        };
+        h.holds = h.holds.saturating_sub(1);
+        self.forget_if_unheld(channel)
+    }
+
+    fn forget_if_unheld(&mut self, channel: &str) -> bool {
+        let unheld = self
+            .channels
+            .get(channel)
+            .is_some_and(|h| h.holds == 0 && h.listeners.is_empty());
+        if unheld {
+            self.channels.remove(channel);
+        }
+        unheld
+    }
+
+    /// Removes a listener (unknown ids are ignored); returns the channels that no longer
+    /// have any holder.
+    pub fn remove(&mut self, id: ListenerId) -> Vec<String> {
+        let Some(entry) = self.listeners.remove(&id) else {
+            return Vec::new();
+        };
+        let mut gone = Vec::new();
+        for ch in self.distinct_ids(&entry.users) {
+            if let Some(h) = self.channels.get_mut(&ch) {
+                h.listeners.retain(|l| *l != id);
+            }
+            if self.forget_if_unheld(&ch) {
+                gone.push(ch);
+            }
+        }
+        gone
+    }
+
+    /// Removes every listener and hold; returns every channel.
+    pub fn clear(&mut self) -> Vec<String> {
+        self.listeners.clear();
+        self.channels.drain().map(|(ch, _)| ch).collect()
+    }
+
+    /// Number of listeners.
+    pub fn len(&self) -> usize {
+        self.listeners.len()
+    }
+
+    /// Whether there is no listener.
+    pub fn is_empty(&self) -> bool {
+        self.listeners.is_empty()
+    }
+
+    /// Number of channels with a holder.
+    pub fn channel_count(&self) -> usize {
+        self.channels.len()
+    }
+
+    /// Whether `channel` has a holder.
+    pub fn is_subscribed(&self, channel: &str) -> bool {
+        self.channels.contains_key(channel)
+    }
+
+    /// Whether listener `id` is still there (a callback may remove another).
+    pub fn is_live(&self, id: ListenerId) -> bool {
+        self.listeners.contains_key(&id)
+    }
+
+    /// The listeners on any of `channels`, ascending.
+    pub fn listeners_on<'a>(&self, channels: impl IntoIterator<Item = &'a str>) -> Vec<ListenerId> {
+        let mut ids: Vec<ListenerId> = channels
+            .into_iter()
+            .filter_map(|c| self.channels.get(c))
+            .flat_map(|h| h.listeners.iter().copied())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Updates listener state for `event` and appends the calls to make. Returns the
+    /// channels left without holders by listeners the event finished (`onDeleted` after a
+    /// hard delete, `onUpdated` after a delete).
+    pub fn dispatch(&mut self, event: &Event, out: &mut Vec<Call<L>>) -> Vec<String> {
+        let ids = self.listeners_on([event.channel.as_str()]);
+        let mut finished = Vec::new();
+        for lid in ids {
+            let Some(entry) = self.listeners.get_mut(&lid) else {
+                continue;
+            };
+            if !entry.ready() {
+                if entry.pending.len() < MAX_PENDING {
+                    entry.pending.push(event.clone());
+                } else {
+                    entry.pending.clear();
+                    entry.overflowed = true;
+                }
+                continue;
+            }
+            if apply(lid, entry, event, out) {
+                finished.push(lid);
+            }
+        }
+        finished.into_iter().flat_map(|l| self.remove(l)).collect()
+    }
+
+    /// Seeds listener `id` with the current records of `ids` (`fresh`: the ones that
+    /// exist). Once every id is seeded, the events that waited are replayed (their calls
+    /// appended). Returns the channels freed by listeners that finished.
+    pub fn seed(
+        &mut self,
+        id: ListenerId,
+        ids: &[String],
+        fresh: &[User],
+        out: &mut Vec<Call<L>>,
+    ) -> Vec<String> {
+        let Some(entry) = self.listeners.get_mut(&id) else {
+            return Vec::new();
+        };
+        if entry.ready() {
+            return Vec::new();
+        }
+        for rid in ids {
+            for i in entry.slots(rid) {
+                if let Some(f) = fresh.iter().find(|f| f.id == *rid) {
+                    if seed_fields(&mut entry.users[i], f) {
+                        entry.stale_js.push(i);
+                    }
+                }
+            }
+        }
+        entry.unseeded = entry.unseeded.saturating_sub(ids.len());
+        if !entry.ready() {
+            return Vec::new();
+        }
+        let pending = std::mem::take(&mut entry.pending);
+        if std::mem::take(&mut entry.overflowed) {
+            // Events were dropped while waiting: deliver the seeded state of the users
+            // that changed since their snapshot instead.
+            let stale = std::mem::take(&mut entry.stale_js);
+            match entry.kind {
+                Kind::List => {
+                    let changed: Vec<(usize, User)> = stale
+                        .iter()
+                        .filter(|&&i| !entry.is_removed(i))
+                        .map(|&i| (entry.rank(i), entry.users[i].clone()))
+                        .collect();
+                    if !changed.is_empty() {
+                        out.push((
+                            id,
+                            entry.handle.clone(),
+                            Payload::List {
+                                changed,
+                                removed: Vec::new(),
+                            },
+                        ));
+                    }
+                }
+                Kind::Stream | Kind::Updated if !stale.is_empty() => {
+                    out.push((
+                        id,
+                        entry.handle.clone(),
+                        Payload::User(entry.users[0].clone()),
+                    ));
+                }
+                _ => {}
+            }
+            return Vec::new();
+        }
+        if entry.kind != Kind::List {
+            entry.stale_js.clear();
+        }
+        let mut finished = false;
+        for event in &pending {
+            if apply(id, entry, event, out) {
+                finished = true;
+                break;
+            }
+        }
+        if finished {
+            self.remove(id)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Brings listener `id` to the true state after events may have been lost: for each
+    /// of `ids`, the record in `fresh` (or none: the user is gone). Users whose state
+    /// changes are delivered as events would have been. Returns freed channels.
+    pub fn resync(
+        &mut self,
+        id: ListenerId,
+        ids: &[String],
+        fresh: &[User],
+        out: &mut Vec<Call<L>>,
+    ) -> Vec<String> {
+        let Some(entry) = self.listeners.get_mut(&id) else {
+            return Vec::new();
+        };
+        if !entry.ready() {
+            return Vec::new();
+        }
+        let mut finished = false;
+        for rid in ids {
+            let event = match fresh.iter().find(|f| f.id == *rid) {
+                Some(f) => {
+                    let mut cs = ferrochat_core::Changeset::full(f);
+                    // Newer than everything the listener has, whatever its stamps say.
+                    if entry
+                        .slots(rid)
+                        .iter()
+                        .all(|&i| entry.users[i].etag == f.etag)
+                    {
+                        continue;
+                    }
+                    cs.updated = cs.updated.max(
+                        entry
+                            .slots(rid)
+                            .iter()
+                            .map(|&i| entry.users[i].updated.clone())
+                            .max()
+                            .unwrap_or_default(),
+                    );
+                    EventKind::Set(Box::new(cs))
+                }
+                None if entry.slots(rid).iter().all(|&i| entry.is_removed(i)) => continue,
+                None => EventKind::Delete { id: rid.clone() },
+            };
+            let event = Event {
+                channel: rid.clone(),
+                timetoken: u64::MAX,
+                kind: event,
+            };
+            if apply(id, entry, &event, out) {
+                finished = true;
+                break;
+            }
+        }
+        if finished {
+            self.remove(id)
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// Applies `event` to a ready listener; appends its call; says whether it finished.
+fn apply<L: Clone>(
+    lid: ListenerId,
+    entry: &mut Entry<L>,
+    event: &Event,
+    out: &mut Vec<Call<L>>,
+) -> bool {
+    let id = event.user_id();
+    let slots = entry.slots(id);
+    if slots.is_empty() {
+        return false;
+    }
+    let mut call = |payload| out.push((lid, entry.handle.clone(), payload));
+    match (entry.kind, &event.kind) {
+        (Kind::Stream | Kind::Updated, EventKind::Set(cs)) => {
+            if cs.merge_into(&mut entry.users[0]) {
+                call(Payload::User(entry.users[0].clone()));
+            }
+            false
+        }
+        (Kind::Stream, EventKind::Delete { .. }) => false,
+        (Kind::Updated, EventKind::Delete { .. }) => {
+            !stale_delete(&entry.users[0], event.timetoken)
+        }
+        (Kind::Deleted, EventKind::Delete { .. }) => {
+            if stale_delete(&entry.users[0], event.timetoken) {
+                return false;
+            }
+            call(Payload::Deleted {
+                id: id.to_string(),
+                soft: false,
+            });
+            true
+        }
+        (Kind::Deleted, EventKind::Set(cs)) => {
+            let soft =
+                matches!(&cs.fields[StrField::Status.idx()], Some(Some(s)) if s == DELETED_STATUS);
+            if soft {
+                call(Payload::Deleted {
+                    id: id.to_string(),
+                    soft: true,
+                });
+            }
+            false
+        }
+        (Kind::List, EventKind::Set(cs)) => {
+            let mut changed = Vec::new();
+            for &i in &slots {
+                if !entry.is_removed(i) && cs.merge_into(&mut entry.users[i]) {
+                    changed.push((entry.rank(i), entry.users[i].clone()));
+                }
+            }
+            if changed.is_empty() {
+                return false;
+            }
+            // Entries a seed updated silently get their new state now too.
+            for i in std::mem::take(&mut entry.stale_js) {
+                if !entry.is_removed(i) && !slots.contains(&i) {
+                    changed.push((entry.rank(i), entry.users[i].clone()));
+                }
+            }
+            out.push((
+                lid,
+                entry.handle.clone(),
+                Payload::List {
+                    changed,
+                    removed: Vec::new(),
+                },
+            ));
+            false
+        }
+        (Kind::List, EventKind::Delete { .. }) => {
+            let gone: Vec<usize> = slots
+                .into_iter()
+                .filter(|&i| {
+                    !entry.is_removed(i) && !stale_delete(&entry.users[i], event.timetoken)
+                })
+                .collect();
+            if gone.is_empty() {
+                return false;
+            }
+            let removed = gone.iter().map(|&i| entry.rank(i)).collect();
+            for i in gone {
+                let at = entry.removed.partition_point(|&r| r < i);
+                entry.removed.insert(at, i);
+            }
+            out.push((
+                lid,
+                entry.handle.clone(),
+                Payload::List {
+                    changed: Vec::new(),
+                    removed,
+                },
+            ));
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrochat_core::patch::Changeset;
+
+    fn snap(id: &str, updated: &str) -> Snapshot {
+        Snapshot {
+            id: id.into(),
+            etag: format!("e-{updated}"),
+            updated: updated.into(),
+        }
+    }
+
+    fn set(id: &str, name: &str, updated: &str) -> Event {
+        let mut cs = Changeset::new(id);
+        cs.fields[StrField::Name.idx()] = Some(Some(name.into()));
+        cs.updated = updated.into();
+        cs.etag = format!("e-{updated}");
+        Event {
+            channel: id.into(),
+            timetoken: 1,
+            kind: EventKind::Set(Box::new(cs)),
+        }
+    }
+
+    fn delete(id: &str) -> Event {
+        Event {
+            channel: id.into(),
+            timetoken: 17_999_999_999_999_999,
+            kind: EventKind::Delete { id: id.into() },
+        }
+    }
+
+    fn record(id: &str, name: &str, updated: &str) -> User {
+        let mut u = User::new(id);
+        u.set(StrField::Name, Some(name.into()));
+        u.updated = updated.into();
+        u.etag = format!("e-{updated}");
+        u
+    }
+
+    #[test]
+    fn reference_counts_subscribe_once_and_release_last() {
+        let mut s: Subscriptions<u8> = Subscriptions::default();
+        let (a, fresh) = s.add(Kind::Stream, 1, &[snap("u", "1")], Some(&|_| None));
+        assert_eq!(fresh, vec!["u".to_string()]);
+        let (b, fresh) = s.add(
+            Kind::List,
+            2,
+            &[snap("u", "1"), snap("v", "1"), snap("u", "1")],
+            Some(&|_| None),
+        );
+        assert_eq!(fresh, vec!["v".to_string()]);
+        assert!(!s.hold("u"));
+        assert!(s.remove(a).is_empty());
+        assert!(s.remove(a).is_empty(), "removing twice is harmless");
+        let mut gone = s.remove(b);
+        gone.sort();
+        assert_eq!(gone, vec!["v".to_string()]);
+        assert!(s.release("u"));
+        assert!(!s.release("u"), "never below zero");
+        assert_eq!(s.channel_count(), 0);
+    }
+
+    #[test]
+    fn unseeded_listeners_wait_then_replay_in_order() {
+        let mut s: Subscriptions<u8> = Subscriptions::default();
+        let (l, _) = s.add(Kind::Stream, 7, &[snap("u", "1")], None);
+        let mut out = Vec::new();
+        s.dispatch(&set("u", "B", "3"), &mut out);
+        assert!(out.is_empty(), "waits for its seed");
+        // The seed already shows the change (read after it): it still calls back once.
+        s.seed(l, &["u".into()], &[record("u", "B", "3")], &mut out);
+        assert_eq!(out.len(), 1);
+        let Payload::User(u) = &out[0].2 else {
+            panic!()
+        };
+        assert_eq!(u.get(StrField::Name), Some("B"));
+        s.dispatch(&set("u", "B", "3"), &mut out);
+        assert_eq!(out.len(), 1, "the same change again is stale");
+    }
+
+    #[test]
+    fn list_changes_and_removals_carry_indices_of_the_delivered_array() {
+        let mut s: Subscriptions<u8> = Subscriptions::default();
+        let users = [snap("a", "1"), snap("b", "1"), snap("c", "1")];
+        s.add(
+            Kind::List,
+            1,
+            &users,
+            Some(&|id: &str| Some(record(id, id, "1"))),
+        );
+        let mut out = Vec::new();
+        s.dispatch(&delete("a"), &mut out);
+        s.dispatch(&set("c", "C", "2"), &mut out);
+        assert_eq!(
+            out[0].2,
+            Payload::List {
+                changed: vec![],
+                removed: vec![0]
+            }
+        );
+        let Payload::List { changed, .. } = &out[1].2 else {
+            panic!()
+        };
+        assert_eq!(changed[0].0, 1, "c is second once a is gone");
+    }
+
+    #[test]
+    fn resync_delivers_what_was_missed_and_removes_the_gone() {
+        let mut s: Subscriptions<u8> = Subscriptions::default();
+        let users = [snap("a", "1"), snap("b", "1")];
+        let (l, _) = s.add(
+            Kind::List,
+            1,
+            &users,
+            Some(&|id: &str| Some(record(id, id, "1"))),
+        );
+        let mut out = Vec::new();
+        s.resync(
+            l,
+            &["a".into(), "b".into()],
+            &[record("a", "A2", "5")],
+            &mut out,
+        );
+        assert_eq!(out.len(), 2);
+        let Payload::List { changed, .. } = &out[0].2 else {
+            panic!()
+        };
+        assert_eq!(changed[0].1.get(StrField::Name), Some("A2"));
+        assert_eq!(
+            out[1].2,
+            Payload::List {
+                changed: vec![],
+                removed: vec![1]
+            }
+        );
+        out.clear();
+        s.resync(
+            l,
+            &["a".into(), "b".into()],
+            &[record("a", "A2", "5")],
+            &mut out,
+        );
+        assert!(out.is_empty(), "nothing new the second time");
+    }
+}
