@@ -1,6 +1,6 @@
 // The JS class `User`: an immutable snapshot of a user, held as plain frozen properties.
 //
-// The Rust side (src/convert.rs, `UserBatch`) builds Users through `makeUsers` below from
+// The Rust side (crates/client/src/batch.rs, `UserBatch`) builds Users through `makeUsers` below from
 // one string and one array of numbers per batch (a getUsers page is one call, one UTF-8
 // decode, then substrings), so reading a field is a plain property read, `custom` keeps
 // its identity, and a dropped User is ordinary garbage: no wasm memory, no finalizer.
@@ -13,9 +13,9 @@
 /** Only `makeUsers` holds it: `new User()` from outside fails with the documented error. */
 const KEY = Symbol("ferrochat.User");
 
-/** A JS `Error` with a stable `code`, shaped as the Rust side's (src/error.rs). */
-function fail(code, message) {
-  const e = new Error(message);
+/** A JS `Error` with a stable `code` (and the caller's thrown value as `cause`), shaped as the Rust side's (src/error.rs). */
+function fail(code, message, cause) {
+  const e = cause === undefined ? new Error(message) : new Error(message, { cause });
   e.code = code;
   return e;
 }
@@ -65,9 +65,12 @@ export class User {
     return t !== undefined && Date.now() - t <= this.#interval;
   }
 
-  /** Updates this user (see `Chat.updateUser`); resolves a new `User`. */
+  /**
+   * Updates this user (see `Chat.updateUser`); resolves a new `User`. One PATCH on this
+   * copy's eTag when it is current; read, then patch, when it is not.
+   */
   update(data) {
-    return this.#chat.updateUser(this.id, data);
+    return this.#chat.__update(this.id, this.#etag, data);
   }
 
   /** Hard delete (resolves `true`) or soft delete with `{ soft: true }`. */
@@ -82,17 +85,17 @@ export class User {
 
   /** Calls `callback` with the user's latest state on every change; returns an unsubscribe function. */
   streamUpdates(callback) {
-    return this.#chat.__listen(0, this.#record(), callback);
+    return User.#listen("stream", [this], null, callback);
   }
 
   /** Like `streamUpdates` until the user is hard-deleted (ferrochat addition). */
   onUpdated(callback) {
-    return this.#chat.__listen(1, this.#record(), callback);
+    return User.#listen("updated", [this], null, callback);
   }
 
   /** Calls `callback` with `{ id, soft }` when the user is deleted (ferrochat addition). */
   onDeleted(callback) {
-    return this.#chat.__listen(2, this.#record(), callback);
+    return User.#listen("deleted", [this], null, callback);
   }
 
   /**
@@ -100,16 +103,36 @@ export class User {
    * the changed entry replaced. Throws `Cannot stream user updates on an empty list` for `[]`.
    */
   static streamUpdatesOn(users, callback) {
-    if (!Array.isArray(users)) throw fail("INVALID_ARGUMENT", "users must be an array of User objects");
-    if (users.length === 0) throw fail("EMPTY_USER_LIST", "Cannot stream user updates on an empty list");
-    if (typeof callback !== "function") throw fail("INVALID_ARGUMENT", "callback must be a function");
-    let json = '{"data":[';
-    for (let i = 0; i < users.length; i++) {
-      const u = users[i];
-      if (typeof u !== "object" || u === null || !(#chat in u)) throw fail("INVALID_ARGUMENT", `users[${i}] is not a User`);
-      json += (i ? "," : "") + u.#json();
+    let list;
+    try {
+      // The caller's array is read once, here (a Proxy's traps run inside this try).
+      if (!Array.isArray(users)) throw undefined;
+      list = Array.from(users);
+    } catch (cause) {
+      throw fail("INVALID_ARGUMENT", "users must be an array of User objects", cause);
     }
-    return users[0].#chat.__streamOn(users, json + "]}", callback);
+    if (list.length === 0) throw fail("EMPTY_USER_LIST", "Cannot stream user updates on an empty list");
+    if (typeof callback !== "function") throw fail("INVALID_ARGUMENT", "callback must be a function");
+    for (let i = 0; i < list.length; i++) {
+      const u = list[i];
+      if (typeof u !== "object" || u === null || !(#chat in u)) throw fail("INVALID_ARGUMENT", `users[${i}] is not a User`);
+    }
+    return User.#listen("list", list, list, callback);
+  }
+
+  /**
+   * A listener on the Chat of `users[0]`: the users go over as their ids, eTags and
+   * `updated` stamps (one string and its UTF-16 cut lengths), not as records.
+   */
+  static #listen(kind, users, list, callback) {
+    let text = "";
+    const lengths = [];
+    for (const u of users) {
+      const updated = u.updated ?? "";
+      text += u.id + u.#etag + updated;
+      lengths.push(u.id.length, u.#etag.length, updated.length);
+    }
+    return users[0].#chat.__listen(kind, text, lengths, list, callback);
   }
 
   /** A plain object with the fields that are set (used by `JSON.stringify`). */
@@ -123,20 +146,10 @@ export class User {
   [Symbol.for("nodejs.util.inspect.custom")](depth, options, inspect) {
     return "User " + inspect(this.toJSON(), options);
   }
-
-  /** This user as the wire's JSON object (what the Rust side decodes). */
-  #json() {
-    return JSON.stringify({ ...this.toJSON(), eTag: this.#etag });
-  }
-
-  /** A one-user reply (`{"data":{…}}`) for the Rust side. */
-  #record() {
-    return '{"data":' + this.#json() + "}";
-  }
 }
 
 /**
- * Builds Users from one batch (src/convert.rs `UserBatch`): `text` is every string
+ * Builds Users from one batch (crates/client/src/batch.rs `UserBatch`): `text` is every string
  * concatenated, `nums` says how to cut it. Per user: the UTF-16 length (or -1, absent) of
  * id, name, externalId, profileUrl, email, type, status, updated, eTag; lastActive (NaN:
  * absent); the custom entry count (-1: no custom), then per entry the key's length, a tag

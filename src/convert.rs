@@ -1,20 +1,35 @@
-//! Every conversion between JS values and ferrochat-core types, under one policy:
-//! `undefined` and `null` mean "not given" on input, except in patches where `null`
-//! clears a field; anything of the wrong type is `INVALID_ARGUMENT` naming the field;
-//! output is plain objects (never `Map`s). No function here panics on any input.
+//! Every conversion between JS values and Rust, under one policy, and the only place that
+//! touches a caller's value. Each access that can run the caller's code (a getter, a
+//! Proxy trap, `Array.isArray` or `Object.entries` on a revoked Proxy) goes through a
+//! binding that catches what it throws: that becomes `INVALID_ARGUMENT` with the thrown
+//! value as `cause`, never an exception unwinding through wasm (which would leave the
+//! module's state half-changed). `undefined` and `null` mean "not given", except in
+//! patches where `null` clears a field; output is plain objects. Nothing here panics.
 
-use ferrochat_core::model::{Custom, Scalar, ScalarRef, StrField, User, UserRef};
+use crate::error::{Fail, Result};
+use ferrochat_client::batch::split_utf16;
+use ferrochat_client::bulk::{BulkOptions, BulkTarget, MAX_CONCURRENCY};
+use ferrochat_client::{BulkReport, Kind, Progress, RawConfig, Snapshot, Status};
+use ferrochat_core::model::{Custom, Scalar, StrField};
 use ferrochat_core::page::{check_limit, ListQuery};
 use ferrochat_core::patch::{Patch, UserPatch};
 use ferrochat_core::validate::{validate_custom_input, validate_id};
-use ferrochat_core::{ChatError, Filter, Result, SortKey};
-use js_sys::{Array, Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use ferrochat_core::{ChatError, Filter, SortKey};
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Array.isArray(v)`, which throws for a revoked Proxy.
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn array_is_array(v: &JsValue) -> std::result::Result<bool, JsValue>;
+    /// `Object.entries(v)`, which runs getters and Proxy traps.
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
+    fn object_entries(v: &JsValue) -> std::result::Result<Array, JsValue>;
+}
 
 thread_local! {
-    /// JS strings of the property names we read, made once: a `getUsers` page reads ten
-    /// properties of each of 100 users, and re-creating each key in JS every time was a
-    /// third of its cost (bench/README.md).
+    /// JS strings of the property names we read, made once.
     static KEYS: std::cell::RefCell<Vec<(&'static str, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
@@ -31,39 +46,62 @@ pub fn key(name: &'static str) -> JsValue {
     })
 }
 
-/// Reads `obj[key]`; a throwing getter or proxy becomes `INVALID_ARGUMENT`.
+/// Reads `obj[name]`; what a getter or Proxy throws becomes `INVALID_ARGUMENT`.
 pub fn get(obj: &JsValue, name: &'static str) -> Result<JsValue> {
-    Reflect::get(obj, &key(name))
-        .map_err(|_| ChatError::invalid(format!("could not read '{name}'")))
+    Reflect::get(obj, &key(name)).map_err(|e| Fail::thrown(format!("could not read '{name}'"), e))
 }
 
-/// Whether `v` is a non-null object that is neither an array nor a function.
-pub fn is_plain_object(v: &JsValue) -> bool {
-    v.is_object() && !Array::is_array(v) && !v.is_function()
+fn is_array(v: &JsValue, what: &str) -> Result<bool> {
+    array_is_array(v).map_err(|e| Fail::thrown(format!("{what} could not be read"), e))
+}
+
+/// `[key, value]` pairs of an object's own enumerable string keys, in order.
+fn entries(v: &JsValue, what: &str) -> Result<Vec<(String, JsValue)>> {
+    let pairs =
+        object_entries(v).map_err(|e| Fail::thrown(format!("{what} could not be read"), e))?;
+    // An array the engine just made: reading it runs no caller code.
+    Ok(pairs
+        .iter()
+        .map(|pair| {
+            let k = Reflect::get_u32(&pair, 0)
+                .ok()
+                .and_then(|k| k.as_string())
+                .unwrap_or_default();
+            (k, Reflect::get_u32(&pair, 1).unwrap_or(JsValue::UNDEFINED))
+        })
+        .collect())
 }
 
 fn is_absent(v: &JsValue) -> bool {
     v.is_undefined() || v.is_null()
 }
 
+fn invalid(message: String) -> Fail {
+    ChatError::invalid(message).into()
+}
+
+/// Whether `v` is a non-null object that is neither an array nor a function.
+pub fn is_plain_object(v: &JsValue, what: &str) -> Result<bool> {
+    Ok(v.is_object() && !v.is_function() && !is_array(v, what)?)
+}
+
 /// An object argument that may be omitted (`undefined`/`null` → `None`).
 pub fn optional_object(v: &JsValue, what: &str) -> Result<Option<JsValue>> {
     if is_absent(v) {
         Ok(None)
-    } else if is_plain_object(v) {
+    } else if is_plain_object(v, what)? {
         Ok(Some(v.clone()))
     } else {
-        Err(ChatError::invalid(format!("{what} must be an object")))
+        Err(invalid(format!("{what} must be an object")))
     }
 }
 
 /// A required object argument.
 pub fn required_object(v: &JsValue, what: &str) -> Result<JsValue> {
-    optional_object(v, what)?.ok_or_else(|| ChatError::invalid(format!("{what} must be an object")))
+    optional_object(v, what)?.ok_or_else(|| invalid(format!("{what} must be an object")))
 }
 
-/// An optional property: `None` when absent, else `convert`ed or `INVALID_ARGUMENT`
-/// saying `{key} must be {what}`.
+/// An optional property: `None` when absent, else `convert`ed or `{key} must be {what}`.
 fn opt<T>(
     obj: &JsValue,
     key: &'static str,
@@ -76,7 +114,7 @@ fn opt<T>(
     }
     convert(&v)
         .map(Some)
-        .ok_or_else(|| ChatError::invalid(format!("{key} must be {what}")))
+        .ok_or_else(|| invalid(format!("{key} must be {what}")))
 }
 
 /// An optional string property.
@@ -96,20 +134,35 @@ pub fn opt_number(obj: &JsValue, key: &'static str) -> Result<Option<f64>> {
     })
 }
 
-/// A user id argument: missing or empty → `ID is required`; not a string or not a valid
-/// id → `INVALID_ARGUMENT`.
+/// A user id: missing or empty → `ID is required`; not a string or not a valid id →
+/// `INVALID_ARGUMENT`.
 pub fn id(v: &JsValue) -> Result<String> {
     if is_absent(v) {
-        return Err(ChatError::IdRequired);
+        return Err(ChatError::IdRequired.into());
     }
     let id = v
         .as_string()
-        .ok_or_else(|| ChatError::invalid("id must be a string"))?;
+        .ok_or_else(|| invalid("id must be a string".into()))?;
     validate_id(&id)?;
     Ok(id)
 }
 
-/// A JS value as a custom scalar (`null` only where `allow_null`).
+/// A string argument (`what` names it).
+pub fn string(v: &JsValue, what: &str) -> Result<String> {
+    v.as_string()
+        .ok_or_else(|| invalid(format!("{what} must be a string")))
+}
+
+/// A function argument (checked with `typeof`, which no Proxy can intercept).
+pub fn function(v: &JsValue, what: &str) -> Result<Function> {
+    if v.is_function() {
+        Ok(v.clone().unchecked_into())
+    } else {
+        Err(invalid(format!("{what} must be a function")))
+    }
+}
+
+/// A JS value as a custom scalar (`null` passes here; validation refuses it on input).
 fn scalar(v: &JsValue) -> Option<Scalar> {
     if let Some(s) = v.as_string() {
         Some(Scalar::Str(s))
@@ -126,21 +179,15 @@ fn scalar(v: &JsValue) -> Option<Scalar> {
 
 /// A custom object from JS (own enumerable string keys, in order).
 pub fn custom_from_js(v: &JsValue) -> Result<Custom> {
-    if !is_plain_object(v) {
-        return Err(ChatError::invalid(
-            "custom must be an object of strings, numbers and booleans",
+    if !is_plain_object(v, "custom")? {
+        return Err(invalid(
+            "custom must be an object of strings, numbers and booleans".into(),
         ));
     }
-    let entries = Object::entries(v.unchecked_ref());
     let mut custom = Custom::default();
-    for entry in entries.iter() {
-        let key = Reflect::get_u32(&entry, 0)
-            .ok()
-            .and_then(|k| k.as_string())
-            .unwrap_or_default();
-        let value = Reflect::get_u32(&entry, 1).unwrap_or(JsValue::UNDEFINED);
+    for (key, value) in entries(v, "custom")? {
         let s = scalar(&value).ok_or_else(|| {
-            ChatError::invalid(format!(
+            invalid(format!(
                 "custom.{key} must be a string, number or boolean (arrays and objects are not supported)"
             ))
         })?;
@@ -160,9 +207,11 @@ pub fn patch(v: &JsValue) -> Result<UserPatch> {
         } else if value.is_null() {
             Patch::Clear
         } else {
-            Patch::Set(value.as_string().ok_or_else(|| {
-                ChatError::invalid(format!("{} must be a string or null", f.name()))
-            })?)
+            Patch::Set(
+                value
+                    .as_string()
+                    .ok_or_else(|| invalid(format!("{} must be a string or null", f.name())))?,
+            )
         };
     }
     let custom = get(&data, "custom")?;
@@ -199,24 +248,17 @@ pub fn list_query(v: &JsValue) -> Result<(ListQuery, Option<String>)> {
     if let Some(limit) = opt_number(&params, "limit")? {
         // (No float formatting here: it would link ~15 KB of wasm.)
         if limit.fract() != 0.0 || !(0.0..=1e9).contains(&limit) {
-            return Err(ChatError::invalid(
-                "limit must be an integer between 0 and 100",
-            ));
+            return Err(invalid("limit must be an integer between 0 and 100".into()));
         }
         q.limit = check_limit(limit as usize)?;
     }
     if let Some(sort) = optional_object(&get(&params, "sort")?, "sort")? {
-        for entry in Object::entries(sort.unchecked_ref()).iter() {
-            let key = Reflect::get_u32(&entry, 0)
-                .ok()
-                .and_then(|k| k.as_string())
-                .unwrap_or_default();
-            let dir = Reflect::get_u32(&entry, 1).unwrap_or(JsValue::UNDEFINED);
+        for (key, dir) in entries(&sort, "sort")? {
             let dir = if is_absent(&dir) {
                 "asc".to_string()
             } else {
                 dir.as_string().ok_or_else(|| {
-                    ChatError::invalid(format!("sort.{key} must be \"asc\", \"desc\" or null"))
+                    invalid(format!("sort.{key} must be \"asc\", \"desc\" or null"))
                 })?
             };
             q.sort.push(SortKey::parse(&format!("{key}:{dir}"))?);
@@ -229,199 +271,154 @@ pub fn list_query(v: &JsValue) -> Result<(ListQuery, Option<String>)> {
     Ok((q, filter))
 }
 
-/// A patch as the JSON body of a PATCH: set fields as values, cleared ones as `null`
-/// (JS `JSON.stringify` writes the numbers, so the wasm never formats floats).
-pub fn patch_to_json(p: &UserPatch) -> String {
-    let obj = Object::new();
-    let put = |k: &str, v: &JsValue| {
-        let _ = Reflect::set(&obj, &JsValue::from_str(k), v);
+/// `Chat.init`'s config.
+pub fn config(v: &JsValue) -> Result<RawConfig> {
+    let c = required_object(v, "config")?;
+    Ok(RawConfig {
+        user_id: id(&get(&c, "userId")?)?,
+        publish_key: opt_string(&c, "publishKey")?,
+        subscribe_key: opt_string(&c, "subscribeKey")?,
+        secret_key: opt_string(&c, "secretKey")?,
+        auth_key: opt_string(&c, "authKey")?,
+        origin: opt_string(&c, "origin")?,
+        ssl: opt_bool(&c, "ssl")?,
+        store_activity: opt_bool(&c, "storeUserActivityTimestamps")?,
+        activity_interval_ms: opt_number(&c, "storeUserActivityInterval")?,
+        request_timeout_s: opt_number(&c, "transactionalRequestTimeout")?,
+        subscribe_timeout_s: opt_number(&c, "subscribeRequestTimeout")?,
+    })
+}
+
+/// Reads an array's items one by one (each read guarded).
+fn array_items(v: &JsValue, what: &str) -> Result<Vec<JsValue>> {
+    let len = get(v, "length")?.as_f64().unwrap_or(0.0);
+    if !(0.0..=1e7).contains(&len) {
+        return Err(invalid(format!("{what} is too long")));
+    }
+    (0..len as u32)
+        .map(|i| {
+            Reflect::get_u32(v, i)
+                .map_err(|e| Fail::thrown(format!("{what}[{i}] could not be read"), e))
+        })
+        .collect()
+}
+
+/// `deleteUsers`' target: an array of ids, or `{ filter }`.
+pub fn bulk_target(v: &JsValue) -> Result<BulkTarget> {
+    let bad = || invalid("target must be an array of ids or { filter: string }".into());
+    if is_array(v, "target")? {
+        return Ok(BulkTarget::Ids(
+            array_items(v, "target")?
+                .iter()
+                .map(id)
+                .collect::<Result<_>>()?,
+        ));
+    }
+    let obj = optional_object(v, "target")?.ok_or_else(bad)?;
+    let filter = opt_string(&obj, "filter")?
+        .filter(|f| !f.trim().is_empty())
+        .ok_or_else(bad)?;
+    Ok(BulkTarget::Filter(filter))
+}
+
+/// `deleteUsers`' options and its `signal` (an `AbortSignal`, unchecked here).
+pub fn bulk_options(v: &JsValue) -> Result<(BulkOptions<Function>, Option<JsValue>)> {
+    let mut opts = BulkOptions::default();
+    let Some(o) = optional_object(v, "options")? else {
+        return Ok((opts, None));
     };
-    for f in StrField::ALL {
-        match &p.fields[f.idx()] {
-            Patch::Keep => {}
-            Patch::Clear => put(f.name(), &JsValue::NULL),
-            Patch::Set(s) => put(f.name(), &JsValue::from_str(s)),
-        }
+    opts.soft = opt_bool(&o, "soft")?.unwrap_or(false);
+    opts.allow_all = opt_bool(&o, "allowAll")?.unwrap_or(false);
+    opts.rate = opt_number(&o, "rate")?.unwrap_or(opts.rate);
+    let concurrency = opt_number(&o, "concurrency")?.unwrap_or(opts.concurrency as f64);
+    opts.concurrency =
+        if concurrency.fract() == 0.0 && (1.0..=MAX_CONCURRENCY as f64).contains(&concurrency) {
+            concurrency as usize
+        } else {
+            0 // refused by the client's check, with its message
+        };
+    let progress = get(&o, "onProgress")?;
+    if !is_absent(&progress) {
+        opts.on_progress = Some(function(&progress, "onProgress")?);
     }
-    match &p.custom {
-        Patch::Keep => {}
-        Patch::Clear => put("custom", &JsValue::NULL),
-        Patch::Set(c) => put("custom", &custom_to_js(c)),
-    }
-    js_sys::JSON::stringify(&obj)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_else(|| "{}".to_string())
+    let signal = get(&o, "signal")?;
+    Ok((opts, (!is_absent(&signal)).then_some(signal)))
 }
 
-/// A custom object as a frozen plain JS object. Built with `Object.fromEntries`, so every
-/// key (even `__proto__`) becomes an own property.
-pub fn custom_to_js(c: &Custom) -> JsValue {
-    let entries: Array =
-        c.0.iter()
-            .map(|(k, v)| {
-                let value = match v {
-                    Scalar::Str(s) => JsValue::from_str(s),
-                    Scalar::Num(n) => JsValue::from_f64(*n),
-                    Scalar::Bool(b) => JsValue::from_bool(*b),
-                    Scalar::Null => JsValue::NULL,
-                };
-                JsValue::from(Array::of2(&JsValue::from_str(k), &value))
-            })
-            .collect();
-    let obj = Object::from_entries(&entries).unwrap_or_default();
-    Object::freeze(&obj).into()
+/// A listener kind as `js/user.js` names it.
+pub fn kind(name: &str) -> Result<Kind> {
+    Ok(match name {
+        "stream" => Kind::Stream,
+        "updated" => Kind::Updated,
+        "deleted" => Kind::Deleted,
+        "list" => Kind::List,
+        _ => return Err(invalid(format!("unknown listener kind {name}"))),
+    })
 }
 
-/// Users as one string and one array of numbers, from which `js/user.js` (`makeUsers`)
-/// builds its `User`s: one crossing and one UTF-8 decode per batch (a `getUsers` page)
-/// instead of one per field. Per user, `nums` holds the UTF-16 length (or -1: absent) of
-/// id, name, externalId, profileUrl, email, type, status, updated and eTag, whose text
-/// follows in `text`; then `lastActiveTimestamp` (NaN: absent); then the number of custom
-/// entries (-1: no custom) and, per entry, the key's length and a tag: 0 and the string's
-/// length, 1 and the number, 2 and 0/1, or 3 (null).
-#[derive(Default)]
-pub struct UserBatch {
-    /// Every string, concatenated.
-    pub text: String,
-    /// Lengths, tags and numbers (see above).
-    pub nums: Vec<f64>,
+/// Users as `js/user.js` hands them over: one string, cut by UTF-16 lengths into id, eTag
+/// and `updated` per user.
+pub fn snapshots(text: &str, lengths: &[f64]) -> Result<Vec<Snapshot>> {
+    let bad = || invalid("users must be an array of User objects".into());
+    if lengths.len() % 3 != 0 || lengths.iter().any(|n| n.fract() != 0.0 || *n < 0.0) {
+        return Err(bad());
+    }
+    let pieces = split_utf16(text, lengths.iter().map(|n| *n as usize)).ok_or_else(bad)?;
+    Ok(pieces
+        .chunks(3)
+        .map(|p| Snapshot {
+            id: p[0].to_string(),
+            etag: p[1].to_string(),
+            updated: p[2].to_string(),
+        })
+        .collect())
 }
 
-impl UserBatch {
-    /// The batch for `users`, in order.
-    pub fn of<'a>(users: impl IntoIterator<Item = &'a User>) -> UserBatch {
-        let users = users.into_iter();
-        let mut b = UserBatch::with_capacity(users.size_hint().0);
-        for u in users {
-            b.push(u);
-        }
-        b
+/// A fresh plain object with these properties (no caller code can run on it).
+pub fn object(props: &[(&'static str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in props {
+        let _ = Reflect::set(&o, &key(k), v);
     }
-
-    /// An empty batch with room for about `n` users.
-    pub fn with_capacity(n: usize) -> UserBatch {
-        UserBatch {
-            text: String::with_capacity(n * 160),
-            nums: Vec::with_capacity(n * 16),
-        }
-    }
-
-    /// Appends a stored user (not generic, so the callers of [`of`](UserBatch::of) share it).
-    #[inline(never)]
-    fn push(&mut self, u: &User) {
-        self.str(Some(&u.id));
-        for f in &u.fields {
-            self.str(f.as_deref());
-        }
-        let custom = u.custom.as_ref().map(|c| &c.0);
-        self.tail(&u.updated, &u.etag, last_active(u), custom.map(Vec::len));
-        if let Some(custom) = custom {
-            for (k, v) in custom {
-                self.entry(k, &v.view());
-            }
-        }
-    }
-
-    /// Appends a user as read from a reply (its strings still borrowed from the text).
-    pub fn push_ref(&mut self, u: &UserRef) {
-        self.str(Some(&u.id));
-        for f in &u.fields {
-            self.str(f.as_deref());
-        }
-        let last = u.custom_get(LAST_ACTIVE_KEY).and_then(last_active_value);
-        self.tail(&u.updated, &u.etag, last, u.custom.as_ref().map(Vec::len));
-        if let Some(custom) = &u.custom {
-            for (k, v) in custom {
-                self.entry(k, v);
-            }
-        }
-    }
-
-    /// What follows a user's id and fields (shared by both kinds of user, so nothing here
-    /// is generic): the stamps, `lastActiveTimestamp` and the number of custom entries
-    /// (`None`: no custom), which [`entry`](UserBatch::entry) appends next.
-    fn tail(
-        &mut self,
-        updated: &str,
-        etag: &str,
-        last_active: Option<f64>,
-        custom_len: Option<usize>,
-    ) {
-        self.str(Some(updated).filter(|s| !s.is_empty()));
-        self.str(Some(etag));
-        self.nums.push(last_active.unwrap_or(f64::NAN));
-        self.nums.push(custom_len.map_or(-1.0, |n| n as f64));
-    }
-
-    /// One custom entry.
-    fn entry(&mut self, k: &str, v: &ScalarRef) {
-        self.str(Some(k));
-        match v {
-            ScalarRef::Str(s) => {
-                self.nums.push(0.0);
-                self.str(Some(s));
-            }
-            ScalarRef::Num(n) => self.nums.extend([1.0, *n]),
-            ScalarRef::Bool(x) => self.nums.extend([2.0, f64::from(u8::from(*x))]),
-            ScalarRef::Null => self.nums.push(3.0),
-        }
-    }
-
-    fn str(&mut self, s: Option<&str>) {
-        match s {
-            None => self.nums.push(-1.0),
-            Some(s) => {
-                self.text.push_str(s);
-                let units = if s.is_ascii() {
-                    s.len()
-                } else {
-                    s.chars().map(char::len_utf16).sum()
-                };
-                self.nums.push(units as f64);
-            }
-        }
-    }
+    o.into()
 }
 
-/// A `User` as `js/user.js` hands it back (`{"data":{…}}`, the wire's single-user reply).
-pub fn user_record(text: &str) -> Result<User> {
-    ferrochat_core::decode::user_reply(text, crate::backend::http::js_number)
-        .map_err(|_| ChatError::invalid("expected a User"))
+/// `{ id, soft }` for `onDeleted`.
+pub fn deleted_info(id: &str, soft: bool) -> JsValue {
+    object(&[("id", id.into()), ("soft", soft.into())])
 }
 
-/// Several `User`s as `js/user.js` hands them back (`{"data":[…]}`).
-pub fn user_records(text: &str) -> Result<Vec<User>> {
-    ferrochat_core::decode::page(text, crate::backend::http::js_number)
-        .map(|page| page.users)
-        .map_err(|_| not_users())
+/// The status object of connection status listeners.
+pub fn status(s: &Status) -> JsValue {
+    object(&[
+        ("category", s.category.into()),
+        ("reason", s.reason.into()),
+        ("userId", s.user_id.as_str().into()),
+        ("soft", s.soft.into()),
+    ])
 }
 
-/// The error for a `users` argument that is not an array of `User`s.
-pub fn not_users() -> ChatError {
-    ChatError::invalid("users must be an array of User objects")
+/// `{ done, total, failed }` for `onProgress`.
+pub fn progress(p: &Progress) -> JsValue {
+    object(&[
+        ("done", (p.done as f64).into()),
+        ("total", (p.total as f64).into()),
+        ("failed", (p.failed as f64).into()),
+    ])
 }
 
-/// `custom.lastActiveTimestamp`, where the Chat SDK keeps it.
-pub fn last_active(u: &User) -> Option<f64> {
-    last_active_value(&u.custom.as_ref()?.get(LAST_ACTIVE_KEY)?.view())
-}
-
-/// A `lastActiveTimestamp` value as a number (a number, or a string of one).
-fn last_active_value(v: &ScalarRef) -> Option<f64> {
-    match v {
-        ScalarRef::Num(n) => Some(*n),
-        ScalarRef::Str(s) => ferrochat_core::filter::parse_decimal(s),
-        _ => None,
-    }
-}
-
-/// The custom key that holds the last-active timestamp (as the PubNub Chat SDK uses).
-pub const LAST_ACTIVE_KEY: &str = "lastActiveTimestamp";
-
-/// A JS function argument.
-pub fn function(v: &JsValue, what: &str) -> Result<js_sys::Function> {
-    v.dyn_ref::<js_sys::Function>()
-        .cloned()
-        .ok_or_else(|| ChatError::invalid(format!("{what} must be a function")))
+/// `{ operationId, deleted, failed: [{ id, error }], aborted }`.
+pub fn bulk_report(r: BulkReport) -> JsValue {
+    let deleted: Array = r.deleted.iter().map(|id| JsValue::from_str(id)).collect();
+    let failed: Array = r
+        .failed
+        .into_iter()
+        .map(|(id, e)| object(&[("id", id.into()), ("error", crate::error::chat_error(e))]))
+        .collect();
+    object(&[
+        ("operationId", r.operation_id.into()),
+        ("deleted", deleted.into()),
+        ("failed", failed.into()),
+        ("aborted", r.aborted.into()),
+    ])
 }

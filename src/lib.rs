@@ -1,30 +1,21 @@
 //! ferrochat: a chat-user SDK whose core is Rust compiled to WebAssembly.
 //!
-//! This crate is the thin binding layer: the JS class [`Chat`] and the Rust side of the JS
-//! class `User` (`js/user.js`; the `user` module), the conversions between JS values and
-//! ferrochat-core types ([`convert`]), error mapping ([`error`]), subscriptions
-//! ([`subscriptions`]) and the backends ([`backend`]). Every rule about users lives in
-//! `ferrochat-core`.
+//! This crate is the skin over `ferrochat-client` (which holds every decision): the JS
+//! class [`Chat`] ([`chat`]), the Rust side of the JS class `User` (`js/user.js`; the
+//! `user` module), the conversions between JS values and Rust ([`convert`], the only code
+//! that touches a caller's value), error mapping ([`error`]) and the I/O driver
+//! ([`driver`]: requests, timers, callbacks from a clean stack).
 #![warn(missing_docs)]
 
-pub mod backend;
-mod bulk;
 mod chat;
 pub mod convert;
+pub mod driver;
 pub mod error;
-pub mod subscriptions;
-mod timer;
 mod user;
 
 pub use chat::Chat;
 
 use wasm_bindgen::prelude::*;
-
-/// Installs the panic hook (a panic is a bug: it would poison the module, so report it).
-#[wasm_bindgen(start)]
-fn start() {
-    console_error_panic_hook::set_once();
-}
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"

@@ -211,16 +211,18 @@ async fn stream_updates_on_checks_its_arguments_synchronously() {
         assert!(e.is_instance_of::<js_sys::Error>());
         assert_eq!(prop(&e, "code").as_string().unwrap(), "INVALID_ARGUMENT");
     }
-    // The Chat's hooks behind User methods reject junk with errors too, never a panic.
-    for (users, records) in [(JsValue::NULL, "{}"), (Array::of1(&me).into(), "not json"), (Array::new().into(), r#"{"data":[]}"#)] {
-        let f: Function = prop(&c, "__streamOn").dyn_into().unwrap();
-        let args = Array::of3(&users, &records.into(), &noop);
-        assert!(f.apply(&c, &args).is_err(), "__streamOn accepted {records}");
-    }
+    // The Chat's hook behind User methods throws errors for junk, never a panic.
     let listen: Function = prop(&c, "__listen").dyn_into().unwrap();
-    for (kind, record) in [(0, "{}"), (7, r#"{"data":{"id":"x"}}"#), (0, "")] {
-        let args = Array::of3(&kind.into(), &record.into(), &noop);
-        assert!(listen.apply(&c, &args).is_err(), "__listen accepted {kind} {record}");
+    let lengths: JsValue = Array::of3(&1.into(), &0.into(), &0.into()).into();
+    for (kind, text, lengths) in [
+        ("stream", "x", JsValue::from(Array::new())),
+        ("nonsense", "x", lengths.clone()),
+        ("stream", "", lengths.clone()),
+        ("list", "xy", Array::of2(&1.into(), &0.into()).into()),
+    ] {
+        let args = Array::of5(&kind.into(), &text.into(), &lengths, &JsValue::NULL, &noop);
+        let e = listen.apply(&c, &args).expect_err("junk accepted");
+        assert_eq!(prop(&e, "code").as_string().as_deref(), Some("INVALID_ARGUMENT"), "{kind} {text}");
     }
     prop(&c, "destroy").dyn_into::<Function>().unwrap().call0(&c).unwrap();
 }
@@ -249,37 +251,31 @@ async fn v2_signatures_match_the_protocol_vectors() {
     // protocol.md §7: HMAC-SHA256 through WebCrypto, URL-safe base64, "v2." prefix.
     let get = "GET\nmyPublishKey\n/v2/auth/audit/sub-key/mySubscribeKey\nchannel=ch1&pnsdk=PubNub-JS-Nodejs%2FsuchJavascript&timestamp=1317427200&uuid=myUUID\n";
     let patch = "PATCH\nmyPublishKey\n/v2/objects/mySubKey/uuids/myUUID\ninclude=status%2Ctype%2Ccustom&pnsdk=PubNub-JS-Nodejs%2FsuchJavascript&timestamp=1317427200&uuid=myUUID\n{\"name\":\"Ann\"}";
-    let sign = ferrochat::backend::http::sign_for_test;
-    assert_eq!(sign("mySecretKey", get).await.unwrap(), "v2.I7AFqanrAAtwVfvLHyKECTWw7UcZmwbRnwENpXdGB9E");
-    assert_eq!(sign("mySecretKey", patch).await.unwrap(), "v2.ThBBwveKZyOF8VZGNYQOV7IGWVJRS-j1MYUfxFq6FUI");
+    let sign = |text| async move { ok(ferrochat::driver::sign_v2("mySecretKey", text)).await.as_string().unwrap() };
+    assert_eq!(sign(get).await, "v2.I7AFqanrAAtwVfvLHyKECTWw7UcZmwbRnwENpXdGB9E");
+    assert_eq!(sign(patch).await, "v2.ThBBwveKZyOF8VZGNYQOV7IGWVJRS-j1MYUfxFq6FUI");
 }
 
 #[wasm_bindgen_test]
-async fn a_request_that_never_answers_times_out_and_a_callers_abort_is_not_a_timeout() {
-    use ferrochat::backend::http::{Call, Http, HttpConfig};
-    use ferrochat_core::ChatError;
+async fn a_request_that_never_answers_times_out_and_every_attempt_is_aborted() {
     let global = js_sys::global();
     let real = prop(&global, "fetch");
-    // A fetch that never answers but honours its signal, as fetch does.
+    // A fetch that never answers but honours its signal, as fetch does; it counts aborts.
     let hang = Function::new_with_args(
         "url, init",
-        "const s = init.signal; return s.aborted ? Promise.reject(s.reason) \
-         : new Promise((_, reject) => s.addEventListener('abort', () => reject(s.reason)));",
+        "globalThis.__aborts ??= 0; const s = init.signal; \
+         return new Promise((_, reject) => s.addEventListener('abort', () => { globalThis.__aborts++; reject(s.reason); }));",
     );
     Reflect::set(&global, &"fetch".into(), &hang).unwrap();
-    let http = Http::new(HttpConfig {
-        base: "http://127.0.0.1:9".into(),
-        publish_key: String::new(),
-        user_id: "glue".into(),
-        auth_key: None,
-        secret_key: None,
-    });
-    let call = |controller| Call { idempotent: false, timeout_ms: 30.0, controller, ..Call::get("/v2/time/0".into(), Vec::new()) };
-    let timed_out = http.send(&call(None)).await;
-    let controller = web_sys::AbortController::new().unwrap();
-    controller.abort();
-    let aborted = http.send(&call(Some(controller))).await;
+    let config = obj(&[
+        ("userId", "glue-timeout".into()),
+        ("subscribeKey", "demo".into()),
+        ("origin", "127.0.0.1:9".into()),
+        ("ssl", false.into()),
+        ("transactionalRequestTimeout", 0.05.into()),
+    ]);
+    let result = code(Chat::init(config)).await;
     Reflect::set(&global, &"fetch".into(), &real).unwrap();
-    assert!(matches!(timed_out, Err(ChatError::Timeout)), "{:?}", timed_out.err());
-    assert!(matches!(aborted, Err(ChatError::Network(_))), "{:?}", aborted.err());
+    assert_eq!(result, "TIMEOUT");
+    assert_eq!(prop(&global, "__aborts").as_f64(), Some(4.0), "4 attempts, each aborted when it timed out");
 }

@@ -1,11 +1,12 @@
 // What Chat.init sends over the network: one read for a user that exists, one read and
 // one write for a new one (it read the missing user twice before), and a soft-deleted
-// user is refused after its read. The replies come from a scripted node:http server on
+// user is refused after its read. The read is a filtered list (`LIST id`), which answers
+// 200 for a missing user too: no 404 for a browser to log. The replies come from a scripted node:http server on
 // 127.0.0.1 that records each request.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Chat } from "ferrochat";
-import { netConfig, rejectsWith, scriptedServer } from "./helpers/common.mjs";
+import { listedId, listReply, netConfig, rejectsWith, scriptedServer } from "./helpers/common.mjs";
 
 const record = (id, extra = {}) => ({ id, name: id, externalId: null, profileUrl: null, email: null, type: null, status: null, updated: "2026-01-01T00:00:00.000000Z", eTag: "e1", ...extra });
 
@@ -28,6 +29,11 @@ describe("network backend: the requests Chat.init makes", () => {
           res.end(JSON.stringify(json));
         };
         if (!url.pathname.startsWith("/v2/objects/")) return reply(404, { status: 404, error: { message: "not scripted" } });
+        const listed = listedId(req.url);
+        if (listed !== null) {
+          seen.push(`LIST ${listed}`);
+          return reply(200, listReply(users.has(listed) ? [users.get(listed)] : []));
+        }
         const id = decodeURIComponent(url.pathname.split("/").pop());
         seen.push(`${req.method} ${id}`);
         if (req.method === "GET") {
@@ -49,29 +55,29 @@ describe("network backend: the requests Chat.init makes", () => {
     await server?.close();
   });
 
-  it("an existing user: one GET", async () => {
+  it("an existing user: one read", async () => {
     users.set("old", record("old", { name: "Old Timer" }));
     seen = [];
     const chat = await Chat.init(netConfig(origin, "old"));
-    assert.deepEqual(seen, ["GET old"]);
+    assert.deepEqual(seen, ["LIST old"]);
     assert.equal(chat.currentUser.name, "Old Timer");
     chat.destroy();
   });
 
-  it("a new user: one GET, then one PATCH that names it after its id", async () => {
+  it("a new user: one read, then one PATCH that names it after its id", async () => {
     seen = [];
     const chat = await Chat.init(netConfig(origin, "newcomer"));
-    assert.deepEqual(seen, ["GET newcomer", "PATCH newcomer"]);
+    assert.deepEqual(seen, ["LIST newcomer", "PATCH newcomer"]);
     assert.equal(chat.currentUser.id, "newcomer");
     assert.equal(chat.currentUser.name, "newcomer");
     assert.equal(users.get("newcomer").name, "newcomer");
     chat.destroy();
   });
 
-  it("a soft-deleted user: one GET, then USER_DELETED and no write", async () => {
+  it("a soft-deleted user: one read, then USER_DELETED and no write", async () => {
     users.set("gone", record("gone", { status: "deleted" }));
     seen = [];
     await rejectsWith(() => Chat.init(netConfig(origin, "gone")), "USER_DELETED", { label: "Chat.init of a soft-deleted user" });
-    assert.deepEqual(seen, ["GET gone"]);
+    assert.deepEqual(seen, ["LIST gone"]);
   });
 });

@@ -10,7 +10,7 @@ import http from "node:http";
 import { spawn } from "node:child_process";
 import { gzipSync, deflateRawSync } from "node:zlib";
 import { Chat } from "ferrochat";
-import { netConfig, waitFor, scriptedServer } from "./helpers/common.mjs";
+import { listedId, listReply, netConfig, waitFor, scriptedServer } from "./helpers/common.mjs";
 
 const user = (id, name = "Ann") => ({ id, name, externalId: null, profileUrl: null, email: null, type: null, status: null, custom: null, updated: "2026-01-01T00:00:00.000000Z", eTag: "e1" });
 const json = (res, status, body) => {
@@ -35,6 +35,8 @@ describe("network backend in Node: the node:http transport", () => {
       seen.push({ method: req.method, path: pathname, socket: req.socket.ferrochatId });
       const id = decodeURIComponent(pathname.split("/").pop());
       if (pathname.startsWith("/v2/subscribe/")) return; // a long-poll that never answers
+      const listed = listedId(req.url);
+      if (listed !== null) return json(res, 200, listReply([user(listed)]));
       if (pathname.endsWith("/zipped") || pathname.endsWith("/deflated")) {
         const zip = pathname.endsWith("/zipped");
         const accepts = String(req.headers["accept-encoding"] ?? "");

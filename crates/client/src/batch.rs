@@ -139,9 +139,8 @@ pub fn split_utf16(text: &str, lengths: impl IntoIterator<Item = usize>) -> Opti
         if units != len {
             return None;
         }
-        let (piece, tail) = rest.split_at(end);
-        out.push(piece);
-        rest = tail;
+        out.push(rest.get(..end)?);
+        rest = rest.get(end..)?;
     }
     rest.is_empty().then_some(out)
 }

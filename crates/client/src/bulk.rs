@@ -55,6 +55,17 @@ impl<L> Default for BulkOptions<L> {
 }
 
 impl<L> BulkOptions<L> {
+    /// The same options with another progress handle.
+    pub fn map_progress<M>(self, f: impl FnOnce(L) -> M) -> BulkOptions<M> {
+        BulkOptions {
+            soft: self.soft,
+            allow_all: self.allow_all,
+            rate: self.rate,
+            concurrency: self.concurrency,
+            on_progress: self.on_progress.map(f),
+        }
+    }
+
     /// Checks the numbers.
     pub fn check(&self) -> Result<()> {
         if self.rate.is_nan() || self.rate <= 0.0 {
@@ -173,7 +184,7 @@ fn order(ids: Vec<String>, me: &str) -> Vec<String> {
 
 impl<L: Clone, T> Client<L, T> {
     pub(crate) fn bulk_start(&mut self, key: u64) {
-        let Some(b) = self.bulks.get_mut(&key) else {
+        let Some(b) = self.bulks.get_mut(key) else {
             return;
         };
         match b.filter.clone() {
@@ -195,7 +206,7 @@ impl<L: Clone, T> Client<L, T> {
     }
 
     pub(crate) fn bulk_step_done(&mut self, key: u64, step: BulkStep, result: Result<Done>) {
-        let Some(b) = self.bulks.get_mut(&key) else {
+        let Some(b) = self.bulks.get_mut(key) else {
             return;
         };
         match step {
@@ -219,7 +230,9 @@ impl<L: Clone, T> Client<L, T> {
             _ if b.report.aborted => self.bulk_finish(key),
             BulkStep::Page => match result {
                 Ok(Done::Users(page)) => {
-                    b.ids.extend(page.users.into_iter().map(|u| u.id));
+                    for u in page.users {
+                        b.ids.push(u.id);
+                    }
                     b.cursor = page.next.filter(|_| b.ids.len() < page.total);
                     if b.first_total.is_none() {
                         b.first_total = Some(page.total);
@@ -253,7 +266,7 @@ impl<L: Clone, T> Client<L, T> {
 
     /// A page of ids is in: read the next, or start deleting.
     fn bulk_collected(&mut self, key: u64) {
-        let Some(b) = self.bulks.get_mut(&key) else {
+        let Some(b) = self.bulks.get_mut(key) else {
             return;
         };
         match (b.cursor.take(), b.filter.clone()) {
@@ -271,7 +284,7 @@ impl<L: Clone, T> Client<L, T> {
     /// Starts the deletes that are due and have a slot; finishes when all are done.
     pub(crate) fn bulk_pump(&mut self, key: u64) {
         loop {
-            let Some(b) = self.bulks.get_mut(&key) else {
+            let Some(b) = self.bulks.get_mut(key) else {
                 return;
             };
             if b.filter.is_some() {
@@ -300,7 +313,7 @@ impl<L: Clone, T> Client<L, T> {
     }
 
     pub(crate) fn bulk_abort(&mut self, key: u64) {
-        if let Some(b) = self.bulks.get_mut(&key) {
+        if let Some(b) = self.bulks.get_mut(key) {
             b.report.aborted = true;
             b.wake = None;
             if b.filter.is_none() {
@@ -310,7 +323,7 @@ impl<L: Clone, T> Client<L, T> {
     }
 
     fn bulk_fail(&mut self, key: u64, e: ChatError) {
-        if let Some(mut b) = self.bulks.remove(&key) {
+        if let Some(mut b) = self.bulks.remove(key) {
             if let Some(token) = b.token.take() {
                 self.settle(token, Err(e));
             }
@@ -318,7 +331,7 @@ impl<L: Clone, T> Client<L, T> {
     }
 
     fn bulk_finish(&mut self, key: u64) {
-        if let Some(mut b) = self.bulks.remove(&key) {
+        if let Some(mut b) = self.bulks.remove(key) {
             if let Some(token) = b.token.take() {
                 self.settle(token, Ok(Outcome::Bulk(b.report)));
             }

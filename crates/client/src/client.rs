@@ -11,6 +11,7 @@ use crate::batch::{UserBatch, LAST_ACTIVE_KEY};
 use crate::bulk::{Bulk, BulkOptions, BulkReport, BulkTarget};
 use crate::config::Config;
 use crate::embedded::SharedHub;
+use crate::keyed::Keyed;
 use crate::ops::{Job, Op, Waiter};
 use crate::request::{Reply, Request, RequestId, Transfers};
 use crate::rng::Rng;
@@ -21,7 +22,7 @@ use ferrochat_core::model::Scalar;
 use ferrochat_core::page::ListPage;
 use ferrochat_core::patch::{Patch, UserPatch};
 use ferrochat_core::{ChatError, Event, EventKind, ListQuery, Result, User};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// The two clocks every input carries (ms).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -141,9 +142,9 @@ pub struct Client<L, T> {
     status: Vec<(u32, L)>,
     next_status: u32,
     self_held: bool,
-    pub(crate) ops: BTreeMap<u64, Op<T>>,
+    pub(crate) ops: Keyed<Op<T>>,
     pub(crate) next_op: u64,
-    pub(crate) bulks: BTreeMap<u64, Bulk<L, T>>,
+    pub(crate) bulks: Keyed<Bulk<L, T>>,
     pub(crate) transfers: Transfers<Owner>,
     pub(crate) outputs: VecDeque<(Option<ListenerId>, Output<L, T>)>,
     pub(crate) events: VecDeque<Event>,
@@ -190,9 +191,9 @@ impl<L: Clone, T> Client<L, T> {
             status: Vec::new(),
             next_status: 0,
             self_held: false,
-            ops: BTreeMap::new(),
+            ops: Keyed::default(),
             next_op: 0,
-            bulks: BTreeMap::new(),
+            bulks: Keyed::default(),
             transfers: Transfers::default(),
             outputs: VecDeque::new(),
             events: VecDeque::new(),
@@ -466,26 +467,26 @@ impl<L: Clone, T> Client<L, T> {
         for (owner, result) in self.transfers.expire(now.mono, &mut || rng.unit()) {
             self.route(owner, result);
         }
-        let due: Vec<u64> = self
+        let due = self
             .ops
-            .iter()
-            .filter(|(_, op)| op.wake_at.is_some_and(|t| t <= now.mono))
-            .map(|(k, _)| *k)
-            .collect();
+            .keys_where(|op| op.wake_at.is_some_and(|t| t <= now.mono));
         for key in due {
             self.op_wake(key);
         }
-        let bulks: Vec<u64> = self.bulks.keys().copied().collect();
+        let bulks: Vec<u64> = self.bulks.keys();
         for key in bulks {
             self.bulk_pump(key);
         }
         if self.activity_due.is_some_and(|t| t <= now.mono) {
             self.activity_due = Some(now.mono + self.config.activity_interval_ms);
-            self.store_activity();
+            if self.check().is_ok() {
+                self.store_activity(Waiter::Activity);
+            }
         }
     }
 
     /// The next request to send. Call until `None` after every input.
+    #[inline(never)]
     pub fn poll_transmit(&mut self, now: Now) -> Option<Request> {
         self.now = now;
         self.flush_network();
@@ -509,6 +510,7 @@ impl<L: Clone, T> Client<L, T> {
 
     /// The next callback or settlement. Call until `None`; make each call before taking
     /// the next (a callback may stop a listener whose calls are then dropped).
+    #[inline(never)]
     pub fn poll_output(&mut self) -> Option<Output<L, T>> {
         self.take_inbox();
         self.dispatch_events();
@@ -527,29 +529,24 @@ impl<L: Clone, T> Client<L, T> {
 
     /// When to call [`Client::handle_timeout`] next, if ever.
     pub fn poll_timeout(&self) -> Option<Wakeup> {
-        let net = match &self.backend {
-            Backend::Network(net) => net.backoff_deadline(),
-            Backend::Embedded { .. } => None,
-        };
-        let foreground = [
-            self.transfers.deadline(),
-            self.ops
-                .values()
-                .filter_map(|op| op.wake_at)
-                .min_by(f64::total_cmp),
-            self.bulks
-                .values()
-                .filter_map(|b| b.wake_at())
-                .min_by(f64::total_cmp),
-            net,
+        let mut foreground = self.transfers.deadline();
+        for t in [
+            self.ops.min_of(|op| op.wake_at),
+            self.bulks.min_of(|b| b.wake_at()),
+            match &self.backend {
+                Backend::Network(net) => net.backoff_deadline(),
+                Backend::Embedded { .. } => None,
+            },
         ]
         .into_iter()
         .flatten()
-        .min_by(f64::total_cmp);
-        let at = foreground
-            .into_iter()
-            .chain(self.activity_due)
-            .min_by(f64::total_cmp)?;
+        {
+            foreground = Some(foreground.map_or(t, |f| f.min(t)));
+        }
+        let at = match (foreground, self.activity_due) {
+            (Some(f), Some(a)) => f.min(a),
+            (f, a) => f.or(a)?,
+        };
         Some(Wakeup {
             at,
             keep_alive: foreground.is_some_and(|f| f <= at),
@@ -564,6 +561,18 @@ impl<L: Clone, T> Client<L, T> {
             && self.subs.channel_count() == 0
             && self.activity_due.is_none()
             && self.outputs.is_empty()
+    }
+
+    /// Whether a Promise is unsettled or an operation is under way (what must keep a
+    /// client alive even when nothing else refers to it). Subscriptions do not count.
+    pub fn has_pending(&self) -> bool {
+        !self.ops.is_empty()
+            || !self.bulks.is_empty()
+            || !self.outputs.is_empty()
+            || self
+                .transfers
+                .owners()
+                .any(|o| !matches!(o, Owner::Poll(_)))
     }
 
     /// The channels held (subscribed), for tests and diagnostics.
@@ -617,6 +626,7 @@ impl<L: Clone, T> Client<L, T> {
     }
 
     /// Moves the realm's events for this client into its queue (embedded).
+    #[inline(never)]
     fn take_inbox(&mut self) {
         if let Backend::Embedded { hub, member } = &self.backend {
             let events = hub.borrow_mut().take_events(*member);
@@ -625,6 +635,7 @@ impl<L: Clone, T> Client<L, T> {
     }
 
     /// Dispatches queued events to listeners and the session.
+    #[inline(never)]
     fn dispatch_events(&mut self) {
         let mut calls = Vec::new();
         while let Some(event) = self.events.pop_front() {
@@ -635,10 +646,13 @@ impl<L: Clone, T> Client<L, T> {
         }
     }
 
+    /// Queues listener calls. A call stays tied to its listener (dropped if a callback
+    /// stops the listener before it is made), except the last call of a listener the
+    /// event itself finished (`onDeleted`), which is always made.
     pub(crate) fn queue_calls(&mut self, calls: &mut Vec<crate::subscriptions::Call<L>>) {
         for (lid, handle, payload) in calls.drain(..) {
-            self.outputs
-                .push_back((Some(lid), Output::Call(handle, payload)));
+            let tie = self.subs.is_live(lid).then_some(lid);
+            self.outputs.push_back((tie, Output::Call(handle, payload)));
         }
     }
 
@@ -653,6 +667,7 @@ impl<L: Clone, T> Client<L, T> {
     }
 
     /// Keeps `currentUser` fresh and ends this client when its own user is deleted.
+    #[inline(never)]
     fn watch_self(&mut self, event: &Event) {
         if event.user_id() != self.config.user_id || self.state != State::Active {
             return;
@@ -702,12 +717,9 @@ impl<L: Clone, T> Client<L, T> {
         }
         self.seed_queue.clear();
         self.events.clear();
-        let seeds: Vec<u64> = self
+        let seeds = self
             .ops
-            .iter()
-            .filter(|(_, op)| matches!(op.waiter, Waiter::Seed(..) | Waiter::Activity))
-            .map(|(k, _)| *k)
-            .collect();
+            .keys_where(|op| matches!(op.waiter, Waiter::Seed(..) | Waiter::Activity));
         for key in seeds {
             self.drop_op(key);
         }
@@ -717,8 +729,9 @@ impl<L: Clone, T> Client<L, T> {
         }
     }
 
-    /// The init sequence's end: the user is known; start watching and stamping.
-    pub(crate) fn started(&mut self, user: User) -> Result<()> {
+    /// The init sequence's end: the user is known; start watching, and stamping. Says
+    /// whether init waits for its first stamp.
+    pub(crate) fn started(&mut self, user: User) -> Result<bool> {
         if user.is_soft_deleted() {
             return Err(ChatError::UserDeleted(user.id));
         }
@@ -726,18 +739,14 @@ impl<L: Clone, T> Client<L, T> {
         self.state = State::Active;
         self.update_self_watch();
         if self.config.store_activity {
-            self.store_activity();
             self.activity_due = Some(self.now.mono + self.config.activity_interval_ms);
         }
-        Ok(())
+        Ok(self.config.store_activity)
     }
 
     /// Writes `custom.lastActiveTimestamp = now` on the signed-in user (custom is replaced
     /// whole on the wire, so its other keys are carried over).
-    fn store_activity(&mut self) {
-        if self.check().is_err() {
-            return;
-        }
+    pub(crate) fn store_activity(&mut self, waiter: Waiter<T>) {
         let mut custom = self.current.custom.clone().unwrap_or_default();
         custom.insert(LAST_ACTIVE_KEY, Scalar::Num(self.now.wall.floor()));
         let patch = UserPatch {
@@ -748,7 +757,7 @@ impl<L: Clone, T> Client<L, T> {
         let etag = Some(self.current.etag.clone()).filter(|e| !e.is_empty());
         self.start_op(
             Job::write(id, patch, crate::ops::WriteKind::Update, etag),
-            Waiter::Activity,
+            waiter,
         );
     }
 
@@ -761,11 +770,14 @@ impl<L: Clone, T> Client<L, T> {
             if !self.subs.is_live(lid) {
                 continue;
             }
-            let filter = ids
-                .iter()
-                .map(|i| format!("id == {}", ferrochat_core::filter::quote(i)))
-                .collect::<Vec<_>>()
-                .join(" || ");
+            let mut filter = String::new();
+            for id in &ids {
+                if !filter.is_empty() {
+                    filter.push_str(" || ");
+                }
+                filter.push_str("id == ");
+                filter.push_str(&ferrochat_core::filter::quote(id));
+            }
             match Job::list_where(filter, ids.len(), None, crate::ops::Form::Users) {
                 Ok(job) => {
                     self.seeds_in_flight += 1;
@@ -793,13 +805,9 @@ impl<L: Clone, T> Client<L, T> {
     /// Re-reads every user streamed on `channels` and delivers their true state: events
     /// on them may have been lost (a truncated subscribe reply).
     pub(crate) fn resync_channels(&mut self, channels: &[String]) {
-        for lid in self.subs.listeners_on(channels.iter().map(String::as_str)) {
-            let ids: Vec<String> = self
-                .subs
-                .ids(lid)
-                .into_iter()
-                .filter(|id| channels.contains(id))
-                .collect();
+        for lid in self.subs.listeners_on(channels) {
+            let mut ids = self.subs.ids(lid);
+            ids.retain(|id| channels.contains(id));
             for chunk in ids.chunks(ferrochat_core::page::MAX_LIMIT) {
                 self.seed_queue.push_back((lid, chunk.to_vec(), true));
             }

@@ -1,6 +1,7 @@
 //! `Chat.init` configuration: what the caller gave ([`RawConfig`], already converted from
 //! JS) and what it means ([`Config`]): defaults, the origin URL, which backend.
 
+use crate::request::{LONG_POLL_TIMEOUT_MS, REQUEST_TIMEOUT_MS};
 use ferrochat_core::validate::validate_id;
 use ferrochat_core::{ChatError, Result};
 
@@ -34,6 +35,10 @@ pub struct RawConfig {
     pub store_activity: Option<bool>,
     /// `storeUserActivityInterval` (ms).
     pub activity_interval_ms: Option<f64>,
+    /// `transactionalRequestTimeout` (s): how long one attempt of an ordinary request may take.
+    pub request_timeout_s: Option<f64>,
+    /// `subscribeRequestTimeout` (s): how long a subscribe long-poll may take.
+    pub subscribe_timeout_s: Option<f64>,
 }
 
 /// Where and as whom to talk, for the network backend.
@@ -49,6 +54,10 @@ pub struct NetConfig {
     pub auth_key: Option<String>,
     /// Secret key: when set, requests carry a string to sign.
     pub secret_key: Option<String>,
+    /// Timeout of one attempt of an ordinary request (ms).
+    pub request_timeout_ms: f64,
+    /// Timeout of a subscribe long-poll (ms).
+    pub subscribe_timeout_ms: f64,
 }
 
 /// A parsed configuration.
@@ -79,6 +88,23 @@ impl Config {
             ));
         }
         let (ssl, origin) = (raw.ssl.unwrap_or(true), text(raw.origin));
+        let timeout = |secs: Option<f64>, name: &str, default_ms: f64| match secs {
+            None => Ok(default_ms),
+            Some(s) if s > 0.0 && s.is_finite() => Ok(s * 1000.0),
+            Some(_) => Err(ChatError::invalid(format!(
+                "{name} must be a positive number of seconds"
+            ))),
+        };
+        let request_timeout_ms = timeout(
+            raw.request_timeout_s,
+            "transactionalRequestTimeout",
+            REQUEST_TIMEOUT_MS,
+        )?;
+        let subscribe_timeout_ms = timeout(
+            raw.subscribe_timeout_s,
+            "subscribeRequestTimeout",
+            LONG_POLL_TIMEOUT_MS,
+        )?;
         let network = text(raw.subscribe_key).map(|subscribe_key| {
             let origin = origin.unwrap_or_else(|| DEFAULT_ORIGIN.to_string());
             let origin = origin.trim_end_matches('/');
@@ -93,6 +119,8 @@ impl Config {
                 publish_key: text(raw.publish_key).unwrap_or_default(),
                 auth_key: text(raw.auth_key),
                 secret_key: text(raw.secret_key),
+                request_timeout_ms,
+                subscribe_timeout_ms,
             }
         });
         Ok(Config {

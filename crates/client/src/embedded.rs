@@ -4,12 +4,13 @@
 //! returns the wakers of those clients, which the caller calls once it holds no borrow
 //! (the SDK's wakers only schedule a drain: no user code runs from a write).
 
+use crate::keyed::Keyed;
 use ferrochat_core::page::{ListPage, ListQuery};
 use ferrochat_core::store::{MemoryStore, SetMode};
 use ferrochat_core::time::ms_to_ticks;
 use ferrochat_core::{Event, Result, User, UserPatch};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::rc::Rc;
 
 /// Tells a client's driver that its inbox has events.
@@ -30,7 +31,7 @@ struct Member {
 #[derive(Default)]
 pub struct Hub {
     store: MemoryStore,
-    members: BTreeMap<u64, Member>,
+    members: Keyed<Member>,
     next: u64,
 }
 
@@ -49,26 +50,26 @@ impl Hub {
 
     /// Detaches a client (its inbox goes with it).
     pub fn leave(&mut self, member: u64) {
-        self.members.remove(&member);
+        self.members.remove(member);
     }
 
     /// Sets what to call when `member`'s inbox gets events.
     pub fn set_waker(&mut self, member: u64, waker: Waker) {
-        if let Some(m) = self.members.get_mut(&member) {
+        if let Some(m) = self.members.get_mut(member) {
             m.waker = Some(waker);
         }
     }
 
     /// `member` receives the events of `channel` from now on.
     pub fn subscribe(&mut self, member: u64, channel: &str) {
-        if let Some(m) = self.members.get_mut(&member) {
+        if let Some(m) = self.members.get_mut(member) {
             m.channels.insert(channel.to_string());
         }
     }
 
     /// `member` no longer receives the events of `channel`.
     pub fn unsubscribe(&mut self, member: u64, channel: &str) {
-        if let Some(m) = self.members.get_mut(&member) {
+        if let Some(m) = self.members.get_mut(member) {
             m.channels.remove(channel);
         }
     }
@@ -76,7 +77,7 @@ impl Hub {
     /// Takes `member`'s waiting events, oldest first.
     pub fn take_events(&mut self, member: u64) -> VecDeque<Event> {
         self.members
-            .get_mut(&member)
+            .get_mut(member)
             .map(|m| std::mem::take(&mut m.inbox))
             .unwrap_or_default()
     }

@@ -24,6 +24,7 @@ pub mod bulk;
 pub mod client;
 pub mod config;
 pub mod embedded;
+pub mod keyed;
 mod ops;
 pub mod request;
 mod rng;

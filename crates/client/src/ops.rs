@@ -163,6 +163,8 @@ pub(crate) enum Waiter<T> {
     Api(T),
     /// `Chat.init`'s steps (then its Promise).
     Init(T),
+    /// `Chat.init`'s first activity stamp (then its Promise).
+    InitStamp(T),
     /// A listener's seed (or resync: `true`) read of these ids.
     Seed(ListenerId, Vec<String>, bool),
     /// The activity stamp.
@@ -200,6 +202,7 @@ fn user_call(net: &Net, method: Method, id: &str) -> Call {
     };
     Call {
         method,
+        timeout_ms: net.config.request_timeout_ms,
         ..Call::get(uuid_path(&net.config.subscribe_key, id), query)
     }
 }
@@ -219,7 +222,10 @@ fn list_call(net: &Net, q: &ListQuery, filter: Option<&str>) -> Call {
     } else if let Some(e) = &q.end {
         query.push(("end", e.clone()));
     }
-    Call::get(uuids_path(&net.config.subscribe_key), query)
+    Call {
+        timeout_ms: net.config.request_timeout_ms,
+        ..Call::get(uuids_path(&net.config.subscribe_key), query)
+    }
 }
 
 /// The wait after the `n`th 412: 5 ms × 2ⁿ (at most 1 s), scaled by `jitter` in [0.5, 1.5).
@@ -256,7 +262,7 @@ impl<L: Clone, T> Client<L, T> {
 
     /// Cancels an operation without settling anything.
     pub(crate) fn drop_op(&mut self, key: u64) {
-        if let Some(op) = self.ops.remove(&key) {
+        if let Some(op) = self.ops.remove(key) {
             if let Some(t) = op.transfer {
                 self.transfers.cancel(t);
             }
@@ -265,7 +271,7 @@ impl<L: Clone, T> Client<L, T> {
 
     /// Wakes an operation whose backoff is over.
     pub(crate) fn op_wake(&mut self, key: u64) {
-        let Some(op) = self.ops.get_mut(&key) else {
+        let Some(op) = self.ops.get_mut(key) else {
             return;
         };
         op.wake_at = None;
@@ -290,7 +296,7 @@ impl<L: Clone, T> Client<L, T> {
 
     /// The whole operation on the embedded store (its writes are atomic: no conditions).
     fn embedded_step(&mut self, key: u64) -> Result<Done> {
-        let (Some(op), Backend::Embedded { hub, .. }) = (self.ops.get(&key), &self.backend) else {
+        let (Some(op), Backend::Embedded { hub, .. }) = (self.ops.get(key), &self.backend) else {
             return Err(ChatError::Destroyed);
         };
         let wall = self.now.wall;
@@ -336,7 +342,7 @@ impl<L: Clone, T> Client<L, T> {
 
     /// Sends the operation's next request, or returns its result when the step needs none.
     fn network_step(&mut self, key: u64) -> Option<Result<Done>> {
-        let (Some(op), Backend::Network(net)) = (self.ops.get_mut(&key), &self.backend) else {
+        let (Some(op), Backend::Network(net)) = (self.ops.get_mut(key), &self.backend) else {
             return Some(Err(ChatError::Destroyed));
         };
         let call = match &mut op.job {
@@ -379,7 +385,7 @@ impl<L: Clone, T> Client<L, T> {
         let number = self.number;
         let jitter = self.rng.unit();
         let now = self.now.mono;
-        let Some(op) = self.ops.get_mut(&key) else {
+        let Some(op) = self.ops.get_mut(key) else {
             return;
         };
         op.transfer = None;
@@ -423,7 +429,7 @@ impl<L: Clone, T> Client<L, T> {
 
     /// Its waiter gets an operation's result.
     fn op_finish(&mut self, key: u64, result: Result<Done>) {
-        let Some(op) = self.ops.remove(&key) else {
+        let Some(op) = self.ops.remove(key) else {
             return;
         };
         if let Ok(Done::User(u)) = &result {
@@ -441,6 +447,7 @@ impl<L: Clone, T> Client<L, T> {
                 self.settle(token, outcome);
             }
             Waiter::Init(token) => self.init_step(token, result),
+            Waiter::InitStamp(token) => self.init_done(token, result.map(|_| false)),
             Waiter::Activity => {}
             Waiter::Seed(lid, ids, resync) => match result {
                 Ok(Done::Users(page)) => {
@@ -486,11 +493,21 @@ impl<L: Clone, T> Client<L, T> {
             )),
             Err(e) => Err(e),
         };
-        if result.is_err() {
-            self.shutdown();
-            self.state = crate::client::State::Destroyed;
+        self.init_done(token, result);
+    }
+
+    /// `Chat.init` settles, or first writes its activity stamp (`Ok(true)`). A failed
+    /// init leaves nothing running.
+    fn init_done(&mut self, token: T, result: Result<bool>) {
+        match result {
+            Ok(true) => self.store_activity(Waiter::InitStamp(token)),
+            Ok(false) => self.settle(token, Ok(Outcome::Ready)),
+            Err(e) => {
+                self.shutdown();
+                self.state = crate::client::State::Destroyed;
+                self.settle(token, Err(e));
+            }
         }
-        self.settle(token, result.map(|()| Outcome::Ready));
     }
 }
 

@@ -5,12 +5,12 @@
 //! only sends what [`Request`] says and reports what came back.
 
 use crate::config::{NetConfig, PNSDK};
+use crate::keyed::Keyed;
 use crate::rng::Rng;
 use ferrochat_core::decode;
 use ferrochat_core::json::{self, NumberParser, Value};
 use ferrochat_core::wire::{parse_timetoken, query_string, string_to_sign};
 use ferrochat_core::{ChatError, Result};
-use std::collections::BTreeMap;
 
 /// Timeout of ordinary requests (ms).
 pub const REQUEST_TIMEOUT_MS: f64 = 15_000.0;
@@ -251,7 +251,7 @@ pub type Outcome<O> = (O, Result<Response>);
 /// The requests in progress, each with its owner `O`: attempts, timeouts and retries.
 #[derive(Debug)]
 pub struct Transfers<O> {
-    items: BTreeMap<u64, Transfer<O>>,
+    items: Keyed<Transfer<O>>,
     next: u64,
     aborts: Vec<RequestId>,
 }
@@ -259,7 +259,7 @@ pub struct Transfers<O> {
 impl<O> Default for Transfers<O> {
     fn default() -> Self {
         Transfers {
-            items: BTreeMap::new(),
+            items: Keyed::default(),
             next: 1,
             aborts: Vec::new(),
         }
@@ -290,7 +290,7 @@ impl<O: Clone> Transfers<O> {
 
     /// Forgets transfer `key`; an attempt in flight is aborted. Unknown keys are ignored.
     pub fn cancel(&mut self, key: u64) {
-        if let Some(t) = self.items.remove(&key) {
+        if let Some(t) = self.items.remove(key) {
             if let Phase::Sent { .. } = t.phase {
                 self.aborts.push(id_of(key, t.attempt));
             }
@@ -299,12 +299,7 @@ impl<O: Clone> Transfers<O> {
 
     /// Cancels every transfer whose owner matches.
     pub fn cancel_where(&mut self, mut pred: impl FnMut(&O) -> bool) {
-        let keys: Vec<u64> = self
-            .items
-            .iter()
-            .filter(|(_, t)| pred(&t.owner))
-            .map(|(k, _)| *k)
-            .collect();
+        let keys = self.items.keys_where(|t| pred(&t.owner));
         for k in keys {
             self.cancel(k);
         }
@@ -312,7 +307,7 @@ impl<O: Clone> Transfers<O> {
 
     /// Whether transfer `key` is still in progress.
     pub fn contains(&self, key: u64) -> bool {
-        self.items.contains_key(&key)
+        self.items.contains_key(key)
     }
 
     /// Number of transfers in progress.
@@ -341,7 +336,7 @@ impl<O: Clone> Transfers<O> {
         t.phase = Phase::Sent {
             deadline: now + t.call.timeout_ms,
         };
-        Some((id_of(*key, t.attempt), &t.call))
+        Some((id_of(key, t.attempt), &t.call))
     }
 
     /// The next abort for the driver.
@@ -351,14 +346,11 @@ impl<O: Clone> Transfers<O> {
 
     /// The earliest moment something is due: a timeout or the end of a retry wait.
     pub fn deadline(&self) -> Option<f64> {
-        self.items
-            .values()
-            .filter_map(|t| match t.phase {
-                Phase::Sent { deadline } => Some(deadline),
-                Phase::Waiting { until } => Some(until),
-                Phase::Queued => None,
-            })
-            .min_by(f64::total_cmp)
+        self.items.min_of(|t| match t.phase {
+            Phase::Sent { deadline } => Some(deadline),
+            Phase::Waiting { until } => Some(until),
+            Phase::Queued => None,
+        })
     }
 
     /// Whether an attempt is queued (to send at once).
@@ -377,7 +369,7 @@ impl<O: Clone> Transfers<O> {
         jitter: f64,
     ) -> Option<Outcome<O>> {
         let key = id / 8;
-        let t = self.items.get(&key)?;
+        let t = self.items.get(key)?;
         if id_of(key, t.attempt) != id || !matches!(t.phase, Phase::Sent { .. }) {
             return None;
         }
@@ -395,15 +387,12 @@ impl<O: Clone> Transfers<O> {
     /// Times out attempts past their deadline (aborting them); returns the transfers that
     /// thereby ended.
     pub fn expire(&mut self, now: f64, jitter: &mut dyn FnMut() -> f64) -> Vec<Outcome<O>> {
-        let late: Vec<u64> = self
+        let late = self
             .items
-            .iter()
-            .filter(|(_, t)| matches!(t.phase, Phase::Sent { deadline } if deadline <= now))
-            .map(|(k, _)| *k)
-            .collect();
+            .keys_where(|t| matches!(t.phase, Phase::Sent { deadline } if deadline <= now));
         let mut done = Vec::new();
         for key in late {
-            if let Some(t) = self.items.get(&key) {
+            if let Some(t) = self.items.get(key) {
                 self.aborts.push(id_of(key, t.attempt));
             }
             done.extend(self.failed(key, ChatError::Timeout, None, now, jitter()));
@@ -419,7 +408,7 @@ impl<O: Clone> Transfers<O> {
         now: f64,
         jitter: f64,
     ) -> Option<Outcome<O>> {
-        let t = self.items.get_mut(&key)?;
+        let t = self.items.get_mut(key)?;
         let delay = if t.call.idempotent {
             retry_delay(t.attempt, t.waited, retry_after, jitter)
         } else {
@@ -436,7 +425,7 @@ impl<O: Clone> Transfers<O> {
     }
 
     fn finish(&mut self, key: u64, result: Result<Response>) -> Option<Outcome<O>> {
-        self.items.remove(&key).map(|t| (t.owner, result))
+        self.items.remove(key).map(|t| (t.owner, result))
     }
 }
 

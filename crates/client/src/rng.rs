@@ -47,16 +47,18 @@ impl Rng {
 
     /// A random RFC 4122 version-4 UUID (`requestid`).
     pub fn uuid(&mut self) -> String {
-        let h = self.hex(32, false);
-        let variant = ["8", "9", "a", "b"][(self.next_u64() & 3) as usize];
-        format!(
-            "{}-{}-4{}-{variant}{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[13..16],
-            &h[17..20],
-            &h[20..32]
-        )
+        let mut out = String::with_capacity(36);
+        for (i, c) in self.hex(32, false).chars().enumerate() {
+            if matches!(i, 8 | 12 | 16 | 20) {
+                out.push('-');
+            }
+            out.push(match i {
+                12 => '4',
+                16 => ['8', '9', 'a', 'b'][(self.next_u64() & 3) as usize],
+                _ => c,
+            });
+        }
+        out
     }
 }
 

@@ -14,12 +14,13 @@
 
 use crate::client::{Backend, Client, Owner};
 use crate::config::NetConfig;
-use crate::request::{Call, Response, LONG_POLL_TIMEOUT_MS};
+use crate::keyed::Keyed;
+use crate::request::{Call, Response};
 use ferrochat_core::decode;
 use ferrochat_core::json::Value;
 use ferrochat_core::wire::{encode, leave_path, subscribe_path};
 use ferrochat_core::{ChatError, Result};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 
 /// The most channel-list bytes (percent-encoded) one subscribe request carries.
 pub const MAX_CHANNEL_BYTES: usize = 16 * 1024;
@@ -43,7 +44,7 @@ pub fn reconnect_backoff(n: u32, jitter: f64) -> f64 {
 /// One long-poll loop over a share of the channels.
 #[derive(Debug, Default)]
 struct Shard {
-    channels: BTreeSet<String>,
+    channels: HashSet<String>,
     /// Encoded size of the channel list (with separators).
     bytes: usize,
     /// `(tt, tr)` of the last reply.
@@ -65,12 +66,12 @@ struct Shard {
 pub struct Net {
     /// Where and as whom.
     pub config: NetConfig,
-    shards: BTreeMap<u64, Shard>,
+    shards: Keyed<Shard>,
     next: u64,
     /// Server time minus the monotonic clock (ms), from the last handshake.
     offset: Option<f64>,
     /// Channels to leave at the next flush.
-    leaving: BTreeSet<String>,
+    leaving: HashSet<String>,
 }
 
 impl Net {
@@ -78,10 +79,10 @@ impl Net {
     pub fn new(config: NetConfig) -> Self {
         Net {
             config,
-            shards: BTreeMap::new(),
+            shards: Keyed::default(),
             next: 0,
             offset: None,
-            leaving: BTreeSet::new(),
+            leaving: HashSet::new(),
         }
     }
 
@@ -89,7 +90,7 @@ impl Net {
         self.shards
             .iter()
             .find(|(_, s)| s.channels.contains(channel))
-            .map(|(k, _)| *k)
+            .map(|(k, _)| k)
     }
 
     /// Adds `channel` to a loop with room for it (or a new loop).
@@ -98,20 +99,18 @@ impl Net {
             return;
         }
         let cost = encode(channel).len() + 1;
-        let key = match self
+        let room = self
             .shards
             .iter()
             .find(|(_, s)| s.bytes + cost <= MAX_CHANNEL_BYTES || s.bytes == 0)
-        {
-            Some((k, _)) => *k,
-            None => {
-                self.next += 1;
-                self.shards.insert(self.next, Shard::default());
-                self.next
-            }
-        };
+            .map(|(k, _)| k);
+        let key = room.unwrap_or_else(|| {
+            self.next += 1;
+            self.shards.insert(self.next, Shard::default());
+            self.next
+        });
         let offset = self.offset;
-        let Some(s) = self.shards.get_mut(&key) else {
+        let Some(s) = self.shards.get_mut(key) else {
             return;
         };
         s.channels.insert(channel.to_string());
@@ -134,7 +133,7 @@ impl Net {
         let Some(key) = self.shard_of(channel) else {
             return;
         };
-        if let Some(s) = self.shards.get_mut(&key) {
+        if let Some(s) = self.shards.get_mut(key) {
             s.channels.remove(channel);
             s.bytes = s.bytes.saturating_sub(encode(channel).len() + 1);
             s.restart = true;
@@ -153,11 +152,10 @@ impl Net {
 
     /// The end of the earliest reconnect backoff.
     pub fn backoff_deadline(&self) -> Option<f64> {
-        self.shards
-            .values()
-            .filter(|s| s.poll.is_none() && !s.channels.is_empty())
-            .filter_map(|s| s.backoff_until)
-            .min_by(f64::total_cmp)
+        self.shards.min_of(|s| {
+            s.backoff_until
+                .filter(|_| s.poll.is_none() && !s.channels.is_empty())
+        })
     }
 
     /// Number of loops (for tests).
@@ -197,7 +195,7 @@ impl<L: Clone, T> Client<L, T> {
             query.push(("ee", String::new()));
             let call = Call {
                 idempotent: false,
-                timeout_ms: LONG_POLL_TIMEOUT_MS,
+                timeout_ms: net.config.subscribe_timeout_ms,
                 ..Call::get(
                     subscribe_path(
                         &net.config.subscribe_key,
@@ -206,18 +204,21 @@ impl<L: Clone, T> Client<L, T> {
                     query,
                 )
             };
-            s.poll = Some(self.transfers.start(call, Owner::Poll(*key)));
+            s.poll = Some(self.transfers.start(call, Owner::Poll(key)));
         }
         if net.leaving.is_empty() {
             return;
         }
-        let leaving: Vec<String> = std::mem::take(&mut net.leaving)
-            .into_iter()
-            .filter(|c| net.shard_of(c).is_none())
-            .collect();
+        let mut leaving = Vec::new();
+        for c in std::mem::take(&mut net.leaving) {
+            if net.shard_of(&c).is_none() {
+                leaving.push(c);
+            }
+        }
         for chunk in leaving.chunks(LEAVE_CHUNK) {
             let call = Call {
                 idempotent: false,
+                timeout_ms: net.config.request_timeout_ms,
                 ..Call::get(
                     leave_path(&net.config.subscribe_key, chunk.iter().map(String::as_str)),
                     Vec::new(),
@@ -241,7 +242,7 @@ impl<L: Clone, T> Client<L, T> {
             return;
         };
         let offset = &mut net.offset;
-        let Some(s) = net.shards.get_mut(&key) else {
+        let Some(s) = net.shards.get_mut(key) else {
             return;
         };
         s.poll = None;

@@ -11,8 +11,9 @@
 //! wait in the listener, then are replayed in order. The seed keeps the snapshot's stamps,
 //! so the event of a change made right after the snapshot is still news and calls back.
 
+use crate::keyed::Keyed;
 use ferrochat_core::{Event, EventKind, StrField, User, DELETED_STATUS};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Listener handle.
 pub type ListenerId = u32;
@@ -79,11 +80,9 @@ struct Entry<L> {
     handle: L,
     /// One user, or the list's users in input order (slots).
     users: Vec<User>,
-    /// List: the slots of each id (an id may appear more than once).
-    index: HashMap<String, Vec<usize>>,
     /// List: slots removed by a hard delete, ascending.
     removed: Vec<usize>,
-    /// List: slots whose state is newer than the object last delivered for them.
+    /// Slots whose state is newer than the object last delivered for them.
     stale_js: Vec<usize>,
     /// Seeds still awaited (ids).
     unseeded: usize,
@@ -103,30 +102,29 @@ impl<L> Entry<L> {
         i - self.removed.partition_point(|&r| r < i)
     }
 
-    fn slots(&self, id: &str) -> Vec<usize> {
-        match self.kind {
-            Kind::List => self.index.get(id).cloned().unwrap_or_default(),
-            _ if self.users.first().is_some_and(|u| u.id == id) => vec![0],
-            _ => Vec::new(),
-        }
-    }
-
     fn is_removed(&self, i: usize) -> bool {
         self.removed.binary_search(&i).is_ok()
     }
 }
 
-/// The channel holders of one channel: listeners, plus holds without a listener.
+/// Who holds one channel: `(listener, slot)` for each place a listener streams its user
+/// (in the order they came, so listeners ascend), plus holds without a listener.
 #[derive(Default)]
 struct Holders {
-    listeners: Vec<ListenerId>,
+    listeners: Vec<(ListenerId, usize)>,
     holds: u32,
+}
+
+impl Holders {
+    fn is_empty(&self) -> bool {
+        self.holds == 0 && self.listeners.is_empty()
+    }
 }
 
 /// All the listeners of one client.
 pub struct Subscriptions<L> {
     channels: HashMap<String, Holders>,
-    listeners: BTreeMap<ListenerId, Entry<L>>,
+    listeners: Keyed<Entry<L>>,
     next_id: ListenerId,
 }
 
@@ -134,7 +132,7 @@ impl<L> Default for Subscriptions<L> {
     fn default() -> Self {
         Subscriptions {
             channels: HashMap::new(),
-            listeners: BTreeMap::new(),
+            listeners: Keyed::default(),
             next_id: 0,
         }
     }
@@ -162,6 +160,20 @@ fn seed_fields(u: &mut User, fresh: &User) -> bool {
 }
 
 impl<L: Clone> Subscriptions<L> {
+    /// The slots in which listener `lid` streams user `id`.
+    fn slots(&self, lid: ListenerId, id: &str) -> Vec<usize> {
+        self.channels
+            .get(id)
+            .map(|h| {
+                h.listeners
+                    .iter()
+                    .filter(|(l, _)| *l == lid)
+                    .map(|(_, s)| *s)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Adds a listener of `kind` on the users of `snapshots` (one, or the list's users in
     /// order). `seed` gives each user's current record at once (embedded store); without
     /// it the listener waits for [`Subscriptions::seed`]. Returns the listener id and the
@@ -174,77 +186,72 @@ impl<L: Clone> Subscriptions<L> {
         seed: Option<Lookup<'_>>,
     ) -> (ListenerId, Vec<String>) {
         self.next_id = self.next_id.wrapping_add(1);
-        let id = self.next_id;
+        let lid = self.next_id;
         let mut entry = Entry {
             kind,
             handle,
             users: snapshots.iter().map(unseeded).collect(),
-            index: HashMap::new(),
             removed: Vec::new(),
             stale_js: Vec::new(),
             unseeded: 0,
             pending: Vec::new(),
             overflowed: false,
         };
-        if kind == Kind::List {
-            for (i, s) in snapshots.iter().enumerate() {
-                entry.index.entry(s.id.clone()).or_default().push(i);
+        let mut fresh = Vec::new();
+        for (i, s) in snapshots.iter().enumerate() {
+            let holders = self.channels.entry(s.id.clone()).or_default();
+            if holders.is_empty() {
+                fresh.push(s.id.clone());
             }
-        }
-        match seed {
-            Some(lookup) if kind != Kind::Deleted => {
-                for (i, u) in entry.users.iter_mut().enumerate() {
-                    if let Some(fresh) = lookup(&u.id) {
-                        if seed_fields(u, &fresh) && kind == Kind::List {
+            let first = !holders.listeners.iter().any(|(l, _)| *l == lid);
+            holders.listeners.push((lid, i));
+            match seed {
+                // onDeleted needs no fields.
+                _ if kind == Kind::Deleted => {}
+                Some(lookup) => {
+                    if let Some(f) = lookup(&s.id) {
+                        if seed_fields(&mut entry.users[i], &f) {
                             entry.stale_js.push(i);
                         }
                     }
                 }
+                None => entry.unseeded += usize::from(first),
             }
-            // onDeleted needs no fields.
-            _ if kind == Kind::Deleted => {}
-            _ => entry.unseeded = self.distinct_ids(&entry.users).len(),
         }
-        let mut fresh = Vec::new();
-        for ch in self.distinct_ids(&entry.users) {
-            let holders = self.channels.entry(ch.clone()).or_default();
-            if holders.listeners.is_empty() && holders.holds == 0 {
-                fresh.push(ch);
-            }
-            holders.listeners.push(id);
+        if kind != Kind::List {
+            entry.stale_js.clear();
         }
-        self.listeners.insert(id, entry);
-        (id, fresh)
+        self.listeners.insert(u64::from(lid), entry);
+        (lid, fresh)
     }
 
-    fn distinct_ids(&self, users: &[User]) -> Vec<String> {
-        let mut seen = std::collections::HashSet::new();
-        users
+    /// The distinct user ids of listener `lid`, in input order.
+    pub fn ids(&self, lid: ListenerId) -> Vec<String> {
+        let Some(e) = self.listeners.get(u64::from(lid)) else {
+            return Vec::new();
+        };
+        e.users
             .iter()
-            .filter(|u| seen.insert(u.id.as_str()))
-            .map(|u| u.id.clone())
+            .enumerate()
+            .filter(|(i, u)| self.slots(lid, &u.id).first() == Some(i))
+            .map(|(_, u)| u.id.clone())
             .collect()
     }
 
-    /// The distinct user ids of listener `id`, in input order.
-    pub fn ids(&self, id: ListenerId) -> Vec<String> {
+    /// Whether listener `lid` waits for seeds.
+    pub fn needs_seed(&self, lid: ListenerId) -> bool {
         self.listeners
-            .get(&id)
-            .map(|e| self.distinct_ids(&e.users))
-            .unwrap_or_default()
-    }
-
-    /// Whether listener `id` waits for seeds.
-    pub fn needs_seed(&self, id: ListenerId) -> bool {
-        self.listeners.get(&id).is_some_and(|e| !e.ready())
+            .get(u64::from(lid))
+            .is_some_and(|e| !e.ready())
     }
 
     /// Holds `channel` without a listener (the client watching its own user); returns
     /// whether the channel is new.
     pub fn hold(&mut self, channel: &str) -> bool {
         let h = self.channels.entry(channel.to_string()).or_default();
+        let fresh = h.is_empty();
         h.holds += 1;
-        h.holds == 1 && h.listeners.is_empty()
+        fresh
     }
 
     /// Drops one hold of `channel`; returns whether the channel has no holder left.
@@ -257,10 +264,7 @@ impl<L: Clone> Subscriptions<L> {
     }
 
     fn forget_if_unheld(&mut self, channel: &str) -> bool {
-        let unheld = self
-            .channels
-            .get(channel)
-            .is_some_and(|h| h.holds == 0 && h.listeners.is_empty());
+        let unheld = self.channels.get(channel).is_some_and(Holders::is_empty);
         if unheld {
             self.channels.remove(channel);
         }
@@ -269,17 +273,19 @@ impl<L: Clone> Subscriptions<L> {
 
     /// Removes a listener (unknown ids are ignored); returns the channels that no longer
     /// have any holder.
-    pub fn remove(&mut self, id: ListenerId) -> Vec<String> {
-        let Some(entry) = self.listeners.remove(&id) else {
+    pub fn remove(&mut self, lid: ListenerId) -> Vec<String> {
+        let Some(entry) = self.listeners.remove(u64::from(lid)) else {
             return Vec::new();
         };
         let mut gone = Vec::new();
-        for ch in self.distinct_ids(&entry.users) {
-            if let Some(h) = self.channels.get_mut(&ch) {
-                h.listeners.retain(|l| *l != id);
-            }
-            if self.forget_if_unheld(&ch) {
-                gone.push(ch);
+        for u in &entry.users {
+            let Some(h) = self.channels.get_mut(&u.id) else {
+                continue;
+            };
+            let before = h.listeners.len();
+            h.listeners.retain(|(l, _)| *l != lid);
+            if before != h.listeners.len() && self.forget_if_unheld(&u.id) {
+                gone.push(u.id.clone());
             }
         }
         gone
@@ -311,31 +317,42 @@ impl<L: Clone> Subscriptions<L> {
         self.channels.contains_key(channel)
     }
 
-    /// Whether listener `id` is still there (a callback may remove another).
-    pub fn is_live(&self, id: ListenerId) -> bool {
-        self.listeners.contains_key(&id)
+    /// Whether listener `lid` is still there (a callback may remove another).
+    pub fn is_live(&self, lid: ListenerId) -> bool {
+        self.listeners.contains_key(u64::from(lid))
     }
 
-    /// The listeners on any of `channels`, ascending.
-    pub fn listeners_on<'a>(&self, channels: impl IntoIterator<Item = &'a str>) -> Vec<ListenerId> {
-        let mut ids: Vec<ListenerId> = channels
-            .into_iter()
+    /// The listeners on any of `channels`, in the order met.
+    pub fn listeners_on(&self, channels: &[String]) -> Vec<ListenerId> {
+        let mut out: Vec<ListenerId> = Vec::new();
+        for (lid, _) in channels
+            .iter()
             .filter_map(|c| self.channels.get(c))
-            .flat_map(|h| h.listeners.iter().copied())
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
+            .flat_map(|h| &h.listeners)
+        {
+            if !out.contains(lid) {
+                out.push(*lid);
+            }
+        }
+        out
     }
 
     /// Updates listener state for `event` and appends the calls to make. Returns the
     /// channels left without holders by listeners the event finished (`onDeleted` after a
     /// hard delete, `onUpdated` after a delete).
     pub fn dispatch(&mut self, event: &Event, out: &mut Vec<Call<L>>) -> Vec<String> {
-        let ids = self.listeners_on([event.channel.as_str()]);
+        let holders = match self.channels.get(&event.channel) {
+            Some(h) => h.listeners.clone(),
+            None => return Vec::new(),
+        };
         let mut finished = Vec::new();
-        for lid in ids {
-            let Some(entry) = self.listeners.get_mut(&lid) else {
+        let mut rest = &holders[..];
+        while let Some(&(lid, _)) = rest.first() {
+            // A listener's places in one channel are next to each other.
+            let n = rest.iter().take_while(|(l, _)| *l == lid).count();
+            let slots: Vec<usize> = rest[..n].iter().map(|(_, s)| *s).collect();
+            rest = &rest[n..];
+            let Some(entry) = self.listeners.get_mut(u64::from(lid)) else {
                 continue;
             };
             if !entry.ready() {
@@ -347,35 +364,40 @@ impl<L: Clone> Subscriptions<L> {
                 }
                 continue;
             }
-            if apply(lid, entry, event, out) {
+            if apply(lid, entry, event, &slots, out) {
                 finished.push(lid);
             }
         }
         finished.into_iter().flat_map(|l| self.remove(l)).collect()
     }
 
-    /// Seeds listener `id` with the current records of `ids` (`fresh`: the ones that
+    /// Seeds listener `lid` with the current records of `ids` (`fresh`: the ones that
     /// exist). Once every id is seeded, the events that waited are replayed (their calls
     /// appended). Returns the channels freed by listeners that finished.
     pub fn seed(
         &mut self,
-        id: ListenerId,
+        lid: ListenerId,
         ids: &[String],
         fresh: &[User],
         out: &mut Vec<Call<L>>,
     ) -> Vec<String> {
-        let Some(entry) = self.listeners.get_mut(&id) else {
+        let places: Vec<(usize, Option<&User>)> = ids
+            .iter()
+            .flat_map(|rid| {
+                let f = fresh.iter().find(|f| f.id == *rid);
+                self.slots(lid, rid).into_iter().map(move |i| (i, f))
+            })
+            .collect();
+        let Some(entry) = self.listeners.get_mut(u64::from(lid)) else {
             return Vec::new();
         };
         if entry.ready() {
             return Vec::new();
         }
-        for rid in ids {
-            for i in entry.slots(rid) {
-                if let Some(f) = fresh.iter().find(|f| f.id == *rid) {
-                    if seed_fields(&mut entry.users[i], f) {
-                        entry.stale_js.push(i);
-                    }
+        for (i, f) in places {
+            if let Some(f) = f {
+                if seed_fields(&mut entry.users[i], f) {
+                    entry.stale_js.push(i);
                 }
             }
         }
@@ -388,121 +410,96 @@ impl<L: Clone> Subscriptions<L> {
             // Events were dropped while waiting: deliver the seeded state of the users
             // that changed since their snapshot instead.
             let stale = std::mem::take(&mut entry.stale_js);
-            match entry.kind {
-                Kind::List => {
-                    let changed: Vec<(usize, User)> = stale
-                        .iter()
-                        .filter(|&&i| !entry.is_removed(i))
-                        .map(|&i| (entry.rank(i), entry.users[i].clone()))
-                        .collect();
-                    if !changed.is_empty() {
-                        out.push((
-                            id,
-                            entry.handle.clone(),
-                            Payload::List {
-                                changed,
-                                removed: Vec::new(),
-                            },
-                        ));
-                    }
+            let changed: Vec<(usize, User)> = stale
+                .iter()
+                .filter(|&&i| !entry.is_removed(i))
+                .map(|&i| (entry.rank(i), entry.users[i].clone()))
+                .collect();
+            let payload = match entry.kind {
+                Kind::List if !changed.is_empty() => Some(Payload::List {
+                    changed,
+                    removed: Vec::new(),
+                }),
+                Kind::Stream | Kind::Updated if !changed.is_empty() => {
+                    Some(Payload::User(entry.users[0].clone()))
                 }
-                Kind::Stream | Kind::Updated if !stale.is_empty() => {
-                    out.push((
-                        id,
-                        entry.handle.clone(),
-                        Payload::User(entry.users[0].clone()),
-                    ));
-                }
-                _ => {}
-            }
+                _ => None,
+            };
+            out.extend(payload.map(|p| (lid, entry.handle.clone(), p)));
             return Vec::new();
         }
         if entry.kind != Kind::List {
             entry.stale_js.clear();
         }
-        let mut finished = false;
-        for event in &pending {
-            if apply(id, entry, event, out) {
-                finished = true;
-                break;
-            }
-        }
-        if finished {
-            self.remove(id)
-        } else {
-            Vec::new()
-        }
+        self.replay(lid, &pending, out)
     }
 
-    /// Brings listener `id` to the true state after events may have been lost: for each
+    /// Applies `events` to listener `lid` in order; returns freed channels.
+    fn replay(&mut self, lid: ListenerId, events: &[Event], out: &mut Vec<Call<L>>) -> Vec<String> {
+        for event in events {
+            let slots = self.slots(lid, event.user_id());
+            let Some(entry) = self.listeners.get_mut(u64::from(lid)) else {
+                break;
+            };
+            if apply(lid, entry, event, &slots, out) {
+                return self.remove(lid);
+            }
+        }
+        Vec::new()
+    }
+
+    /// Brings listener `lid` to the true state after events may have been lost: for each
     /// of `ids`, the record in `fresh` (or none: the user is gone). Users whose state
     /// changes are delivered as events would have been. Returns freed channels.
     pub fn resync(
         &mut self,
-        id: ListenerId,
+        lid: ListenerId,
         ids: &[String],
         fresh: &[User],
         out: &mut Vec<Call<L>>,
     ) -> Vec<String> {
-        let Some(entry) = self.listeners.get_mut(&id) else {
+        let Some(entry) = self.listeners.get(u64::from(lid)) else {
             return Vec::new();
         };
         if !entry.ready() {
             return Vec::new();
         }
-        let mut finished = false;
+        let mut events = Vec::new();
         for rid in ids {
-            let event = match fresh.iter().find(|f| f.id == *rid) {
+            let slots = self.slots(lid, rid);
+            let kind = match fresh.iter().find(|f| f.id == *rid) {
+                Some(f) if slots.iter().all(|&i| entry.users[i].etag == f.etag) => continue,
                 Some(f) => {
                     let mut cs = ferrochat_core::Changeset::full(f);
                     // Newer than everything the listener has, whatever its stamps say.
-                    if entry
-                        .slots(rid)
-                        .iter()
-                        .all(|&i| entry.users[i].etag == f.etag)
-                    {
-                        continue;
+                    for &i in &slots {
+                        cs.updated = cs.updated.max(entry.users[i].updated.clone());
                     }
-                    cs.updated = cs.updated.max(
-                        entry
-                            .slots(rid)
-                            .iter()
-                            .map(|&i| entry.users[i].updated.clone())
-                            .max()
-                            .unwrap_or_default(),
-                    );
                     EventKind::Set(Box::new(cs))
                 }
-                None if entry.slots(rid).iter().all(|&i| entry.is_removed(i)) => continue,
+                None if slots.iter().all(|&i| entry.is_removed(i)) => continue,
                 None => EventKind::Delete { id: rid.clone() },
             };
-            let event = Event {
+            events.push(Event {
                 channel: rid.clone(),
                 timetoken: u64::MAX,
-                kind: event,
-            };
-            if apply(id, entry, &event, out) {
-                finished = true;
-                break;
-            }
+                kind,
+            });
         }
-        if finished {
-            self.remove(id)
-        } else {
-            Vec::new()
-        }
+        self.replay(lid, &events, out)
     }
 }
 
-/// Applies `event` to a ready listener; appends its call; says whether it finished.
+/// Applies `event` to a ready listener at its `slots` for the event's user; appends its
+/// call; says whether it finished.
 fn apply<L: Clone>(
     lid: ListenerId,
     entry: &mut Entry<L>,
     event: &Event,
+    slots: &[usize],
     out: &mut Vec<Call<L>>,
 ) -> bool {
     let id = event.user_id();
-    let slots = entry.slots(id);
     if slots.is_empty() {
         return false;
     }
@@ -541,7 +538,7 @@ fn apply<L: Clone>(
         }
         (Kind::List, EventKind::Set(cs)) => {
             let mut changed = Vec::new();
-            for &i in &slots {
+            for &i in slots {
                 if !entry.is_removed(i) && cs.merge_into(&mut entry.users[i]) {
                     changed.push((entry.rank(i), entry.users[i].clone()));
                 }
@@ -567,7 +564,8 @@ fn apply<L: Clone>(
         }
         (Kind::List, EventKind::Delete { .. }) => {
             let gone: Vec<usize> = slots
-                .into_iter()
+                .iter()
+                .copied()
                 .filter(|&i| {
                     !entry.is_removed(i) && !stale_delete(&entry.users[i], event.timetoken)
                 })

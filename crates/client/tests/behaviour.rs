@@ -273,3 +273,46 @@ fn destroy_rejects_later_calls_and_ends_everything() {
         assert_eq!(w.in_flight(a), 0);
     });
 }
+
+#[test]
+fn on_deleted_reports_soft_and_hard_deletes_and_ends_with_the_hard_one() {
+    both(|w| {
+        let a = w.join("ann");
+        let b = w.join("bob");
+        let u = World::user(w.call(a, |c, t, now| {
+            c.create_user("carl".into(), named("Carl"), t, now)
+        }));
+        let now = w.time();
+        w.nodes[a]
+            .client
+            .listen(Kind::Deleted, &[snap(&u)], 4, now)
+            .unwrap();
+        w.run(50.0);
+        w.call(b, |c, t, now| c.delete_user("carl".into(), true, t, now))
+            .unwrap();
+        w.call(b, |c, t, now| c.delete_user("carl".into(), false, t, now))
+            .unwrap();
+        w.until(2_000.0, |w| w.nodes[a].calls.len() >= 2);
+        let calls: Vec<Payload> = w.nodes[a].calls.iter().map(|(_, p)| p.clone()).collect();
+        assert_eq!(
+            calls,
+            vec![
+                Payload::Deleted {
+                    id: "carl".into(),
+                    soft: true
+                },
+                Payload::Deleted {
+                    id: "carl".into(),
+                    soft: false
+                },
+            ],
+            "embedded: {}",
+            w.embedded
+        );
+        assert_eq!(
+            w.nodes[a].client.channel_count(),
+            usize::from(w.embedded),
+            "the hard delete ended it"
+        );
+    });
+}

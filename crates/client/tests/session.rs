@@ -172,7 +172,14 @@ fn activity_stamps_are_written_on_a_background_timer() {
     raw.activity_interval_ms = Some(60_000.0);
     let a = w.add(raw);
     assert_eq!(w.call(a, |c, t, now| c.init(t, now)), Ok(Outcome::Ready));
-    w.run(10.0);
+    let mine = w.nodes[a].client.current_user().clone();
+    assert!(
+        mine.custom
+            .as_ref()
+            .and_then(|c| c.get("lastActiveTimestamp"))
+            .is_some(),
+        "init waits for the first stamp"
+    );
     let stamp = |w: &World| {
         w.sim
             .store

@@ -147,3 +147,18 @@ export async function scriptedServer(handler) {
     },
   };
 }
+
+/**
+ * The id an existence check asks for: ferrochat looks a user up with a filtered list
+ * (`GET …/uuids?filter=id == 'x'`), which answers 200 whether or not the user exists (a GET
+ * of a missing user is a 404, which browsers log in red). Null for other requests.
+ */
+export function listedId(url) {
+  const u = new URL(url, "http://x");
+  if (!u.pathname.endsWith("/uuids")) return null;
+  const m = /^id == '((?:[^'\\]|\\.)*)'$/.exec(u.searchParams.get("filter") ?? "");
+  return m ? m[1].replace(/\\(.)/g, "$1") : null;
+}
+
+/** A list reply holding `users` (what a filtered existence check gets back). */
+export const listReply = (users) => ({ status: 200, data: users, totalCount: users.length });
