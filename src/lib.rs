@@ -15,6 +15,11 @@ mod user;
 
 pub use chat::Chat;
 
+/// Talc instead of std's dlmalloc: smaller wasm, and as fast (bench/README.md).
+#[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]

@@ -1,6 +1,7 @@
 // What Chat.init sends over the network: one read for a user that exists, one read and
 // one write for a new one (it read the missing user twice before), and a soft-deleted
-// user is refused after its read. The read is a filtered list (`LIST id`), which answers
+// user is refused after its read. `user.update()` is one PATCH with If-Match on the copy's
+// eTag; a stale copy costs one more read and PATCH. The read is a filtered list (`LIST id`), which answers
 // 200 for a missing user too: no 404 for a browser to log. The replies come from a scripted node:http server on
 // 127.0.0.1 that records each request.
 import { describe, it, before, after } from "node:test";
@@ -10,13 +11,15 @@ import { listedId, listReply, netConfig, rejectsWith, scriptedServer } from "./h
 
 const record = (id, extra = {}) => ({ id, name: id, externalId: null, profileUrl: null, email: null, type: null, status: null, updated: "2026-01-01T00:00:00.000000Z", eTag: "e1", ...extra });
 
-describe("network backend: the requests Chat.init makes", () => {
+describe("network backend: the requests Chat.init and user.update make", () => {
   let server;
   let origin;
   /** Users the scripted server knows, by id. */
   const users = new Map();
   /** `METHOD /last-path-segment` of every objects request, in order. */
   let seen = [];
+  /** The If-Match header of every PATCH (null: none). */
+  let ifMatch = [];
 
   before(async () => {
     server = await scriptedServer((req, res) => {
@@ -41,6 +44,9 @@ describe("network backend: the requests Chat.init makes", () => {
           return user ? reply(200, { status: 200, data: user }) : reply(404, { status: 404, error: { message: "Requested object was not found." } });
         }
         if (req.method === "PATCH") {
+          const tag = req.headers["if-match"];
+          ifMatch.push(tag ?? null);
+          if (tag !== undefined && users.get(id)?.eTag !== tag) return reply(412, { status: 412, error: { message: "eTag mismatch" } });
           const user = record(id, { ...users.get(id), ...JSON.parse(body), eTag: `e${seen.length}` });
           users.set(id, user);
           return reply(200, { status: 200, data: user });
@@ -79,5 +85,32 @@ describe("network backend: the requests Chat.init makes", () => {
     seen = [];
     await rejectsWith(() => Chat.init(netConfig(origin, "gone")), "USER_DELETED", { label: "Chat.init of a soft-deleted user" });
     assert.deepEqual(seen, ["LIST gone"]);
+  });
+
+  it("user.update(): one PATCH with If-Match on the user's own eTag", async () => {
+    users.set("upd", record("upd", { eTag: "e-upd" }));
+    const chat = await Chat.init(netConfig(origin, "updater"));
+    const user = await chat.getUser("upd");
+    seen = [];
+    ifMatch = [];
+    const updated = await user.update({ name: "Updated" });
+    assert.deepEqual(seen, ["PATCH upd"]);
+    assert.deepEqual(ifMatch, ["e-upd"]);
+    assert.equal(updated.name, "Updated");
+    chat.destroy();
+  });
+
+  it("user.update() of a stale copy: 412, then one read and one PATCH on the current eTag", async () => {
+    users.set("stale", record("stale", { eTag: "e-old", email: "kept@x.io" }));
+    const chat = await Chat.init(netConfig(origin, "updater2"));
+    const user = await chat.getUser("stale");
+    users.set("stale", record("stale", { eTag: "e-new", email: "kept@x.io" }));
+    seen = [];
+    ifMatch = [];
+    const updated = await user.update({ name: "Fresh" });
+    assert.deepEqual(seen, ["PATCH stale", "GET stale", "PATCH stale"]);
+    assert.deepEqual(ifMatch, ["e-old", "e-new"]);
+    assert.equal(updated.email, "kept@x.io");
+    chat.destroy();
   });
 });
