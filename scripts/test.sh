@@ -48,7 +48,7 @@ bash scripts/setup.sh --browser || { echo "setup failed"; exit 1; }
 stage "rustfmt" cargo fmt --all -- --check
 stage "clippy (host: core, server, sdk)" cargo clippy --workspace --all-targets -- -D warnings
 stage "clippy (wasm32: sdk)" cargo clippy -p ferrochat --all-targets --target wasm32-unknown-unknown -- -D warnings
-stage "cargo test: ferrochat-core" cargo test -p ferrochat-core
+stage "cargo test: ferrochat-core, ferrochat-client" cargo test -p ferrochat-core -p ferrochat-client
 stage "build pkg/" node scripts/build.mjs
 stage "wasm-bindgen-test: Node" wasm-pack test --node -- -p ferrochat --test wasm_node
 stage "wasm-bindgen-test: headless Chromium" wasm-pack test --headless --chrome -- -p ferrochat --test wasm_browser
