@@ -126,7 +126,14 @@ pub fn utf16_len(s: &str) -> usize {
 pub fn split_utf16(text: &str, lengths: impl IntoIterator<Item = usize>) -> Option<Vec<&str>> {
     let mut out = Vec::new();
     let mut rest = text;
+    let ascii = text.is_ascii();
     for len in lengths {
+        if ascii {
+            // One byte per code unit.
+            out.push(rest.get(..len)?);
+            rest = rest.get(len..)?;
+            continue;
+        }
         let mut units = 0;
         let mut end = 0;
         for c in rest.chars() {

@@ -160,7 +160,7 @@ pub struct Client<L, T> {
 }
 
 /// Seed reads in flight at once (each covers up to 100 users).
-pub(crate) const MAX_SEEDS_IN_FLIGHT: usize = 4;
+pub(crate) const MAX_SEEDS_IN_FLIGHT: usize = 8;
 
 impl<L: Clone, T> Client<L, T> {
     /// A client for `config`. Embedded configs attach to `hub` (the realm's shared store).
@@ -473,6 +473,11 @@ impl<L: Clone, T> Client<L, T> {
         for key in due {
             self.op_wake(key);
         }
+        if let Backend::Network(net) = &self.backend {
+            for shard in net.overdue_resyncs(now.mono) {
+                self.resync_shard(shard);
+            }
+        }
         let bulks: Vec<u64> = self.bulks.keys();
         for key in bulks {
             self.bulk_pump(key);
@@ -643,6 +648,16 @@ impl<L: Clone, T> Client<L, T> {
             self.queue_calls(&mut calls);
             self.release_channels(gone);
             self.watch_self(&event);
+        }
+        // The seed of a user whose event waits for it is read next.
+        for (lid, id) in self.subs.take_waiting() {
+            let queued = self
+                .seed_queue
+                .iter()
+                .position(|(l, ids, _)| *l == lid && ids.contains(&id));
+            if let Some(chunk) = queued.and_then(|i| self.seed_queue.remove(i)) {
+                self.seed_queue.push_front(chunk);
+            }
         }
     }
 

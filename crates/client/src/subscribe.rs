@@ -27,6 +27,9 @@ pub const MAX_CHANNEL_BYTES: usize = 16 * 1024;
 /// The most messages one subscribe reply carries (the PubNub network's cap, and
 /// ferrochat-server's): a reply this full may have left events behind.
 pub const MAX_MESSAGES_PER_REPLY: usize = 100;
+/// How long a loop that may have lost events waits to catch up before its users are re-read
+/// anyway (ms).
+pub const LOST_GRACE_MS: f64 = 2_000.0;
 /// Channels per `leave` request.
 const LEAVE_CHUNK: usize = 100;
 
@@ -59,6 +62,9 @@ struct Shard {
     started_at: Option<f64>,
     failures: u32,
     backoff_until: Option<f64>,
+    /// Since when a reply may have left events behind (monotonic ms): the users are
+    /// re-read once the loop has caught up, or [`LOST_GRACE_MS`] later at the latest.
+    lost_at: Option<f64>,
 }
 
 /// The network backend's subscribe state.
@@ -153,9 +159,21 @@ impl Net {
     /// The end of the earliest reconnect backoff.
     pub fn backoff_deadline(&self) -> Option<f64> {
         self.shards.min_of(|s| {
-            s.backoff_until
-                .filter(|_| s.poll.is_none() && !s.channels.is_empty())
+            let backoff = s
+                .backoff_until
+                .filter(|_| s.poll.is_none() && !s.channels.is_empty());
+            let lost = s.lost_at.map(|t| t + LOST_GRACE_MS);
+            match (backoff, lost) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
         })
+    }
+
+    /// The loops whose grace to catch up after a possible loss is over.
+    pub fn overdue_resyncs(&self, now: f64) -> Vec<u64> {
+        self.shards
+            .keys_where(|s| s.lost_at.is_some_and(|t| t + LOST_GRACE_MS <= now))
     }
 
     /// Number of loops (for tests).
@@ -275,8 +293,13 @@ impl<L: Clone, T> Client<L, T> {
                 Some(Value::Arr(m)) => m.len(),
                 _ => 0,
             };
-            lost = count >= MAX_MESSAGES_PER_REPLY
-                || body.get("truncated") == Some(&Value::Bool(true));
+            // Events may have been lost: re-read once the loop has caught up (a reply that
+            // is not full), not after every full reply of a burst.
+            if count >= MAX_MESSAGES_PER_REPLY || body.get("truncated") == Some(&Value::Bool(true))
+            {
+                s.lost_at.get_or_insert(now);
+            }
+            lost = s.lost_at.is_some() && count < MAX_MESSAGES_PER_REPLY;
             for event in decode::events(body) {
                 if s.joined
                     .get(&event.channel)
@@ -289,9 +312,21 @@ impl<L: Clone, T> Client<L, T> {
         }
         s.cursor = Some((tt, region));
         if lost {
-            let channels: Vec<String> = s.channels.iter().cloned().collect();
-            self.resync_channels(&channels);
+            self.resync_shard(key);
         }
+    }
+
+    /// Re-reads the users streamed on loop `key` (it may have lost events).
+    pub(crate) fn resync_shard(&mut self, key: u64) {
+        let Backend::Network(net) = &mut self.backend else {
+            return;
+        };
+        let Some(s) = net.shards.get_mut(key) else {
+            return;
+        };
+        s.lost_at = None;
+        let channels: Vec<String> = s.channels.iter().cloned().collect();
+        self.resync_channels(&channels);
     }
 }
 

@@ -84,17 +84,24 @@ struct Entry<L> {
     removed: Vec<usize>,
     /// Slots whose state is newer than the object last delivered for them.
     stale_js: Vec<usize>,
-    /// Seeds still awaited (ids).
-    unseeded: usize,
-    /// Events that arrived before the listener was seeded.
+    /// Slots whose seed is still awaited (`None`: every slot is seeded).
+    unseeded: Option<Vec<bool>>,
+    /// Events for users whose seed is still awaited, in order.
     pending: Vec<Event>,
-    /// More than [`MAX_PENDING`] events arrived before the seed.
+    /// More than [`MAX_PENDING`] events arrived before the seeds.
     overflowed: bool,
 }
 
 impl<L> Entry<L> {
     fn ready(&self) -> bool {
-        self.unseeded == 0
+        self.unseeded.is_none()
+    }
+
+    /// Whether every one of `slots` has its seed.
+    fn seeded(&self, slots: &[usize]) -> bool {
+        self.unseeded
+            .as_ref()
+            .is_none_or(|u| slots.iter().all(|&i| !u[i]))
     }
 
     /// The index in the delivered array of slot `i`.
@@ -126,6 +133,9 @@ pub struct Subscriptions<L> {
     channels: HashMap<String, Holders>,
     listeners: Keyed<Entry<L>>,
     next_id: ListenerId,
+    /// Users whose events started waiting for their seed since the last
+    /// [`Subscriptions::take_waiting`] (their seeds are worth reading first).
+    waiting: Vec<(ListenerId, String)>,
 }
 
 impl<L> Default for Subscriptions<L> {
@@ -134,6 +144,7 @@ impl<L> Default for Subscriptions<L> {
             channels: HashMap::new(),
             listeners: Keyed::default(),
             next_id: 0,
+            waiting: Vec::new(),
         }
     }
 }
@@ -193,7 +204,7 @@ impl<L: Clone> Subscriptions<L> {
             users: snapshots.iter().map(unseeded).collect(),
             removed: Vec::new(),
             stale_js: Vec::new(),
-            unseeded: 0,
+            unseeded: None,
             pending: Vec::new(),
             overflowed: false,
         };
@@ -203,7 +214,6 @@ impl<L: Clone> Subscriptions<L> {
             if holders.is_empty() {
                 fresh.push(s.id.clone());
             }
-            let first = !holders.listeners.iter().any(|(l, _)| *l == lid);
             holders.listeners.push((lid, i));
             match seed {
                 // onDeleted needs no fields.
@@ -215,7 +225,11 @@ impl<L: Clone> Subscriptions<L> {
                         }
                     }
                 }
-                None => entry.unseeded += usize::from(first),
+                None => {
+                    entry
+                        .unseeded
+                        .get_or_insert_with(|| vec![false; snapshots.len()])[i] = true
+                }
             }
         }
         if kind != Kind::List {
@@ -355,8 +369,12 @@ impl<L: Clone> Subscriptions<L> {
             let Some(entry) = self.listeners.get_mut(u64::from(lid)) else {
                 continue;
             };
-            if !entry.ready() {
+            if !entry.seeded(&slots) {
                 if entry.pending.len() < MAX_PENDING {
+                    let id = event.user_id();
+                    if !entry.pending.iter().any(|e| e.user_id() == id) {
+                        self.waiting.push((lid, id.to_string()));
+                    }
                     entry.pending.push(event.clone());
                 } else {
                     entry.pending.clear();
@@ -371,9 +389,15 @@ impl<L: Clone> Subscriptions<L> {
         finished.into_iter().flat_map(|l| self.remove(l)).collect()
     }
 
+    /// The users whose events started waiting for their seed (see `waiting`).
+    pub fn take_waiting(&mut self) -> Vec<(ListenerId, String)> {
+        std::mem::take(&mut self.waiting)
+    }
+
     /// Seeds listener `lid` with the current records of `ids` (`fresh`: the ones that
-    /// exist). Once every id is seeded, the events that waited are replayed (their calls
-    /// appended). Returns the channels freed by listeners that finished.
+    /// exist). Events that waited for these users are replayed in order (their calls
+    /// appended); other users keep waiting for their own seeds. Returns the channels
+    /// freed by listeners that finished.
     pub fn seed(
         &mut self,
         lid: ListenerId,
@@ -391,25 +415,46 @@ impl<L: Clone> Subscriptions<L> {
         let Some(entry) = self.listeners.get_mut(u64::from(lid)) else {
             return Vec::new();
         };
-        if entry.ready() {
+        let Some(unseeded) = entry.unseeded.as_mut() else {
             return Vec::new();
-        }
+        };
+        let mut now_seeded = Vec::new();
         for (i, f) in places {
+            if !std::mem::replace(&mut unseeded[i], false) {
+                continue;
+            }
+            now_seeded.push(i);
             if let Some(f) = f {
                 if seed_fields(&mut entry.users[i], f) {
                     entry.stale_js.push(i);
                 }
             }
         }
-        entry.unseeded = entry.unseeded.saturating_sub(ids.len());
-        if !entry.ready() {
-            return Vec::new();
+        if unseeded.iter().all(|u| !u) {
+            entry.unseeded = None;
         }
-        let pending = std::mem::take(&mut entry.pending);
-        if std::mem::take(&mut entry.overflowed) {
-            // Events were dropped while waiting: deliver the seeded state of the users
-            // that changed since their snapshot instead.
-            let stale = std::mem::take(&mut entry.stale_js);
+        // The events for these users, in order; the others keep waiting.
+        let mut waiting = Vec::new();
+        let mut ready = Vec::new();
+        for e in std::mem::take(&mut entry.pending) {
+            if ids.iter().any(|id| id == e.user_id()) {
+                ready.push(e);
+            } else {
+                waiting.push(e);
+            }
+        }
+        entry.pending = waiting;
+        if entry.overflowed {
+            // Events were dropped while waiting: deliver the seeded state of these users
+            // where it changed since their snapshot, instead of replaying.
+            if entry.ready() {
+                entry.overflowed = false;
+            }
+            let stale: Vec<usize> = now_seeded
+                .into_iter()
+                .filter(|i| entry.stale_js.contains(i))
+                .collect();
+            entry.stale_js.retain(|i| !stale.contains(i));
             let changed: Vec<(usize, User)> = stale
                 .iter()
                 .filter(|&&i| !entry.is_removed(i))
@@ -431,7 +476,7 @@ impl<L: Clone> Subscriptions<L> {
         if entry.kind != Kind::List {
             entry.stale_js.clear();
         }
-        self.replay(lid, &pending, out)
+        self.replay(lid, &ready, out)
     }
 
     /// Applies `events` to listener `lid` in order; returns freed channels.
@@ -461,12 +506,13 @@ impl<L: Clone> Subscriptions<L> {
         let Some(entry) = self.listeners.get(u64::from(lid)) else {
             return Vec::new();
         };
-        if !entry.ready() {
-            return Vec::new();
-        }
         let mut events = Vec::new();
         for rid in ids {
             let slots = self.slots(lid, rid);
+            // A user still waiting for its seed gets the truth from that seed.
+            if !entry.seeded(&slots) {
+                continue;
+            }
             let kind = match fresh.iter().find(|f| f.id == *rid) {
                 Some(f) if slots.iter().all(|&i| entry.users[i].etag == f.etag) => continue,
                 Some(f) => {
@@ -736,5 +782,27 @@ mod tests {
             &mut out,
         );
         assert!(out.is_empty(), "nothing new the second time");
+    }
+
+    #[test]
+    fn a_list_delivers_events_of_seeded_users_while_others_wait() {
+        let mut s: Subscriptions<u8> = Subscriptions::default();
+        let (l, _) = s.add(Kind::List, 1, &[snap("a", "1"), snap("b", "1")], None);
+        let mut out = Vec::new();
+        s.dispatch(&set("b", "B2", "2"), &mut out);
+        s.seed(l, &["a".into()], &[record("a", "A", "1")], &mut out);
+        assert!(out.is_empty(), "b's event waits for b's seed");
+        s.dispatch(&set("a", "A2", "2"), &mut out);
+        assert_eq!(out.len(), 1, "a is seeded: its event goes through");
+        s.seed(l, &["b".into()], &[record("b", "B", "1")], &mut out);
+        assert_eq!(out.len(), 2, "b's event replayed once b is seeded");
+        let Payload::List { changed, .. } = &out[1].2 else {
+            panic!()
+        };
+        assert_eq!(
+            (changed[0].0, changed[0].1.get(StrField::Name)),
+            (1, Some("B2"))
+        );
+        assert!(!s.needs_seed(l));
     }
 }

@@ -257,3 +257,56 @@ fn a_full_reply_without_the_flag_also_triggers_a_reread() {
     };
     let _ = Outcome::Ready;
 }
+
+#[test]
+fn a_full_reply_then_silence_rereads_after_the_grace_not_the_hold() {
+    let mut w = World::network(9);
+    w.sim.flags_truncation = false;
+    w.sim.hold_ms = 60_000.0;
+    let a = w.join("ann");
+    let u = World::user(w.call(a, |c, t, now| {
+        c.create_user("bob".into(), named("Bob"), t, now)
+    }));
+    let now = w.time();
+    w.nodes[a]
+        .client
+        .listen(Kind::Stream, &[snap(&u)], 1, now)
+        .unwrap();
+    w.run(100.0);
+    w.sim.fault = Box::new(|s| {
+        if s.is_subscribe() {
+            Fault::Blackhole
+        } else {
+            Fault::None
+        }
+    });
+    w.restart_server();
+    let wall = w.time().wall;
+    for i in 0..100 {
+        let p = UserPatch::default().with(StrField::Email, Patch::Set(format!("{i}@x.io")));
+        w.sim.set("bob", &p, wall + i as f64);
+    }
+    w.sim.fault = Box::new(|_| Fault::None);
+    // The reconnect gets exactly 100 messages (full), then nothing more comes.
+    w.until(30_000.0, |w| {
+        w.sim.seen.iter().filter(|s| s.is_subscribe()).count() >= 3
+    });
+    let full_at = w.now;
+    let reads_before = w
+        .sim
+        .seen
+        .iter()
+        .filter(|s| s.param("filter").is_some_and(|f| f.starts_with("id == ")))
+        .count();
+    w.run(3_000.0);
+    let reads = w
+        .sim
+        .seen
+        .iter()
+        .filter(|s| s.param("filter").is_some_and(|f| f.starts_with("id == ")))
+        .count();
+    assert!(
+        reads > reads_before,
+        "re-read within the 2 s grace after {full_at}, not the 60 s hold"
+    );
+}
