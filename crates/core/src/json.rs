@@ -387,12 +387,14 @@ impl<'a> Reader<'a> {
         hit
     }
 
-    fn nested<T>(
+    /// An object or array, `body` reading each member. `dyn`: one copy of this loop for
+    /// every caller (a generic one per closure cost a kilobyte of wasm each).
+    fn nested(
         &mut self,
         open: u8,
         close: u8,
         what: &str,
-        mut body: impl FnMut(&mut Self) -> Result<T, String>,
+        body: &mut dyn FnMut(&mut Self) -> Result<(), String>,
     ) -> Result<(), String> {
         if !self.eat(open) {
             return Err(self.fail(what));
@@ -426,7 +428,7 @@ impl<'a> Reader<'a> {
         &mut self,
         mut member: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), String>,
     ) -> Result<(), String> {
-        self.nested(b'{', b'}', "an object", |r| {
+        self.nested(b'{', b'}', "an object", &mut |r| {
             let key = r.str_ref()?;
             if !r.eat(b':') {
                 return Err(r.fail("':'"));
@@ -440,7 +442,7 @@ impl<'a> Reader<'a> {
         &mut self,
         mut item: impl FnMut(&mut Self) -> Result<(), String>,
     ) -> Result<(), String> {
-        self.nested(b'[', b']', "an array", |r| item(r))
+        self.nested(b'[', b']', "an array", &mut item)
     }
 
     /// Reads any value.
