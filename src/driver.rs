@@ -175,20 +175,27 @@ impl Driver {
 
     /// A Promise for a command: `arg` is the converted arguments (a conversion failure
     /// rejects), `f` starts the command on the client.
-    pub fn promise<A>(
+    pub fn promise<A: 'static>(
         self: &Rc<Self>,
         arg: Result<A, Fail>,
-        f: impl FnOnce(&mut Client<Handle, Settle>, A, Settle, Now),
+        f: impl FnOnce(&mut Client<Handle, Settle>, A, Settle, Now) + 'static,
     ) -> Promise {
-        let arg = match arg {
-            Ok(a) => a,
-            Err(e) => return Promise::reject(&to_js(&e)),
-        };
+        match arg {
+            Ok(a) => self.start(Box::new(move |c, s, now| f(c, a, s, now))),
+            Err(e) => Promise::reject(&to_js(&e)),
+        }
+    }
+
+    /// The part of [`Driver::promise`] every command shares (not generic: one copy).
+    fn start(
+        self: &Rc<Self>,
+        f: Box<dyn FnOnce(&mut Client<Handle, Settle>, Settle, Now)>,
+    ) -> Promise {
         let mut settle = None;
         let promise =
             Promise::new(&mut |resolve, reject| settle = Some(Settle { resolve, reject }));
         if let Some(s) = settle {
-            self.with(|c| f(c, arg, s, now()));
+            self.with(|c| f(c, s, now()));
         }
         self.schedule();
         self.hold();

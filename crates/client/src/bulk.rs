@@ -7,9 +7,9 @@
 use crate::client::{Client, Outcome, Output, Progress};
 use crate::ops::{Done, Form, Job, Waiter};
 use crate::rng::Rng;
+use crate::Set;
 use ferrochat_core::page::MAX_LIMIT;
 use ferrochat_core::{ChatError, ListQuery, Result};
-use std::collections::HashSet;
 
 /// Default pace, users per second (the seed API's rate limit).
 pub const DEFAULT_RATE: f64 = 100.0;
@@ -170,7 +170,7 @@ impl<L, T> Bulk<L, T> {
 
 /// Ids without duplicates, the signed-in user last (deleting it ends the Chat).
 fn order(ids: Vec<String>, me: &str) -> Vec<String> {
-    let mut seen = HashSet::new();
+    let mut seen = Set::default();
     let mut ids: Vec<String> = ids
         .into_iter()
         .filter(|id| seen.insert(id.clone()))

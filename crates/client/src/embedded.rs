@@ -5,12 +5,13 @@
 //! (the SDK's wakers only schedule a drain: no user code runs from a write).
 
 use crate::keyed::Keyed;
+use crate::Set;
 use ferrochat_core::page::{ListPage, ListQuery};
 use ferrochat_core::store::{MemoryStore, SetMode};
 use ferrochat_core::time::ms_to_ticks;
 use ferrochat_core::{Event, Result, User, UserPatch};
 use std::cell::RefCell;
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// Tells a client's driver that its inbox has events.
@@ -22,7 +23,7 @@ pub type SharedHub = Rc<RefCell<Hub>>;
 /// One attached client.
 #[derive(Default)]
 struct Member {
-    channels: HashSet<String>,
+    channels: Set<String>,
     inbox: VecDeque<Event>,
     waker: Option<Waker>,
 }
@@ -30,7 +31,7 @@ struct Member {
 /// The realm's store and its clients.
 #[derive(Default)]
 pub struct Hub {
-    store: MemoryStore,
+    store: MemoryStore<rustc_hash::FxBuildHasher>,
     members: Keyed<Member>,
     next: u64,
 }

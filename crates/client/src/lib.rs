@@ -31,6 +31,12 @@ mod rng;
 pub mod subscribe;
 pub mod subscriptions;
 
+/// The hash maps and sets of the client: FxHash (smaller and faster in wasm than SipHash;
+/// the keys are the app's own user ids and channels, no attacker's).
+pub(crate) type Map<K, V> = std::collections::HashMap<K, V, rustc_hash::FxBuildHasher>;
+/// See [`Map`].
+pub(crate) type Set<K> = std::collections::HashSet<K, rustc_hash::FxBuildHasher>;
+
 pub use batch::UserBatch;
 pub use bulk::{BulkOptions, BulkReport, BulkTarget};
 pub use client::{Client, Now, Outcome, Output, Progress, Status, Wakeup};

@@ -16,11 +16,11 @@ use crate::client::{Backend, Client, Owner};
 use crate::config::NetConfig;
 use crate::keyed::Keyed;
 use crate::request::{Call, Response};
+use crate::{Map, Set};
 use ferrochat_core::decode;
 use ferrochat_core::json::Value;
 use ferrochat_core::wire::{encode, leave_path, subscribe_path};
 use ferrochat_core::{ChatError, Result};
-use std::collections::{HashMap, HashSet};
 
 /// The most channel-list bytes (percent-encoded) one subscribe request carries.
 pub const MAX_CHANNEL_BYTES: usize = 16 * 1024;
@@ -47,13 +47,13 @@ pub fn reconnect_backoff(n: u32, jitter: f64) -> f64 {
 /// One long-poll loop over a share of the channels.
 #[derive(Debug, Default)]
 struct Shard {
-    channels: HashSet<String>,
+    channels: Set<String>,
     /// Encoded size of the channel list (with separators).
     bytes: usize,
     /// `(tt, tr)` of the last reply.
     cursor: Option<(u64, String)>,
     /// Channels that joined a running loop: events before this timetoken are history.
-    joined: HashMap<String, u64>,
+    joined: Map<String, u64>,
     /// The poll in flight (transfer key).
     poll: Option<u64>,
     /// The channels changed: abort the poll in flight and poll again.
@@ -77,7 +77,7 @@ pub struct Net {
     /// Server time minus the monotonic clock (ms), from the last handshake.
     offset: Option<f64>,
     /// Channels to leave at the next flush.
-    leaving: HashSet<String>,
+    leaving: Set<String>,
 }
 
 impl Net {
@@ -88,7 +88,7 @@ impl Net {
             shards: Keyed::default(),
             next: 0,
             offset: None,
-            leaving: HashSet::new(),
+            leaving: Set::default(),
         }
     }
 

@@ -12,8 +12,8 @@
 //! so the event of a change made right after the snapshot is still news and calls back.
 
 use crate::keyed::Keyed;
+use crate::Map;
 use ferrochat_core::{Event, EventKind, StrField, User, DELETED_STATUS};
-use std::collections::HashMap;
 
 /// Listener handle.
 pub type ListenerId = u32;
@@ -130,7 +130,7 @@ impl Holders {
 
 /// All the listeners of one client.
 pub struct Subscriptions<L> {
-    channels: HashMap<String, Holders>,
+    channels: Map<String, Holders>,
     listeners: Keyed<Entry<L>>,
     next_id: ListenerId,
     /// Users whose events started waiting for their seed since the last
@@ -141,7 +141,7 @@ pub struct Subscriptions<L> {
 impl<L> Default for Subscriptions<L> {
     fn default() -> Self {
         Subscriptions {
-            channels: HashMap::new(),
+            channels: Map::default(),
             listeners: Keyed::default(),
             next_id: 0,
             waiting: Vec::new(),
@@ -173,16 +173,15 @@ fn seed_fields(u: &mut User, fresh: &User) -> bool {
 impl<L: Clone> Subscriptions<L> {
     /// The slots in which listener `lid` streams user `id`.
     fn slots(&self, lid: ListenerId, id: &str) -> Vec<usize> {
-        self.channels
-            .get(id)
-            .map(|h| {
-                h.listeners
-                    .iter()
-                    .filter(|(l, _)| *l == lid)
-                    .map(|(_, s)| *s)
-                    .collect()
-            })
-            .unwrap_or_default()
+        let mut out = Vec::new();
+        if let Some(h) = self.channels.get(id) {
+            for &(l, slot) in &h.listeners {
+                if l == lid {
+                    out.push(slot);
+                }
+            }
+        }
+        out
     }
 
     /// Adds a listener of `kind` on the users of `snapshots` (one, or the list's users in
@@ -244,12 +243,13 @@ impl<L: Clone> Subscriptions<L> {
         let Some(e) = self.listeners.get(u64::from(lid)) else {
             return Vec::new();
         };
-        e.users
-            .iter()
-            .enumerate()
-            .filter(|(i, u)| self.slots(lid, &u.id).first() == Some(i))
-            .map(|(_, u)| u.id.clone())
-            .collect()
+        let mut out = Vec::new();
+        for (i, u) in e.users.iter().enumerate() {
+            if self.slots(lid, &u.id).first() == Some(&i) {
+                out.push(u.id.clone());
+            }
+        }
+        out
     }
 
     /// Whether listener `lid` waits for seeds.
@@ -308,7 +308,11 @@ impl<L: Clone> Subscriptions<L> {
     /// Removes every listener and hold; returns every channel.
     pub fn clear(&mut self) -> Vec<String> {
         self.listeners.clear();
-        self.channels.drain().map(|(ch, _)| ch).collect()
+        let mut all = Vec::with_capacity(self.channels.len());
+        for (ch, _) in self.channels.drain() {
+            all.push(ch);
+        }
+        all
     }
 
     /// Number of listeners.
@@ -364,7 +368,10 @@ impl<L: Clone> Subscriptions<L> {
         while let Some(&(lid, _)) = rest.first() {
             // A listener's places in one channel are next to each other.
             let n = rest.iter().take_while(|(l, _)| *l == lid).count();
-            let slots: Vec<usize> = rest[..n].iter().map(|(_, s)| *s).collect();
+            let mut slots = Vec::with_capacity(n);
+            for &(_, slot) in &rest[..n] {
+                slots.push(slot);
+            }
             rest = &rest[n..];
             let Some(entry) = self.listeners.get_mut(u64::from(lid)) else {
                 continue;
@@ -386,7 +393,11 @@ impl<L: Clone> Subscriptions<L> {
                 finished.push(lid);
             }
         }
-        finished.into_iter().flat_map(|l| self.remove(l)).collect()
+        let mut gone = Vec::new();
+        for l in finished {
+            gone.extend(self.remove(l));
+        }
+        gone
     }
 
     /// The users whose events started waiting for their seed (see `waiting`).
@@ -405,13 +416,13 @@ impl<L: Clone> Subscriptions<L> {
         fresh: &[User],
         out: &mut Vec<Call<L>>,
     ) -> Vec<String> {
-        let places: Vec<(usize, Option<&User>)> = ids
-            .iter()
-            .flat_map(|rid| {
-                let f = fresh.iter().find(|f| f.id == *rid);
-                self.slots(lid, rid).into_iter().map(move |i| (i, f))
-            })
-            .collect();
+        let mut places: Vec<(usize, Option<&User>)> = Vec::new();
+        for rid in ids {
+            let f = fresh.iter().find(|f| f.id == *rid);
+            for i in self.slots(lid, rid) {
+                places.push((i, f));
+            }
+        }
         let Some(entry) = self.listeners.get_mut(u64::from(lid)) else {
             return Vec::new();
         };
@@ -450,16 +461,13 @@ impl<L: Clone> Subscriptions<L> {
             if entry.ready() {
                 entry.overflowed = false;
             }
-            let stale: Vec<usize> = now_seeded
-                .into_iter()
-                .filter(|i| entry.stale_js.contains(i))
-                .collect();
-            entry.stale_js.retain(|i| !stale.contains(i));
-            let changed: Vec<(usize, User)> = stale
-                .iter()
-                .filter(|&&i| !entry.is_removed(i))
-                .map(|&i| (entry.rank(i), entry.users[i].clone()))
-                .collect();
+            let mut changed = Vec::new();
+            for &i in &now_seeded {
+                if entry.stale_js.contains(&i) && !entry.is_removed(i) {
+                    changed.push((entry.rank(i), entry.users[i].clone()));
+                }
+            }
+            entry.stale_js.retain(|i| !now_seeded.contains(i));
             let payload = match entry.kind {
                 Kind::List if !changed.is_empty() => Some(Payload::List {
                     changed,
@@ -609,17 +617,17 @@ fn apply<L: Clone>(
             false
         }
         (Kind::List, EventKind::Delete { .. }) => {
-            let gone: Vec<usize> = slots
-                .iter()
-                .copied()
-                .filter(|&i| {
-                    !entry.is_removed(i) && !stale_delete(&entry.users[i], event.timetoken)
-                })
-                .collect();
+            let mut gone = Vec::new();
+            let mut removed = Vec::new();
+            for &i in slots {
+                if !entry.is_removed(i) && !stale_delete(&entry.users[i], event.timetoken) {
+                    gone.push(i);
+                    removed.push(entry.rank(i));
+                }
+            }
             if gone.is_empty() {
                 return false;
             }
-            let removed = gone.iter().map(|&i| entry.rank(i)).collect();
             for i in gone {
                 let at = entry.removed.partition_point(|&r| r < i);
                 entry.removed.insert(at, i);

@@ -211,6 +211,11 @@ fn like(text: &str, pattern: &[PatternPart]) -> bool {
         .is_some_and(|rest| rest.iter().all(|part| *part == PatternPart::Any))
 }
 
+/// A letter of an identifier: ASCII letters, and every non-ASCII character.
+fn is_letter(c: char) -> bool {
+    c.is_ascii_alphabetic() || !c.is_ascii()
+}
+
 /// Quotes `value` as a filter string literal: single quotes, with `\`, `'` and `*`
 /// backslash-escaped, so any value (O'Brien, `50% off*`, `C:\dir`) compares literally,
 /// in `==` and in `LIKE` alike.
@@ -411,10 +416,11 @@ impl Parser {
     fn identifier(&mut self) -> Option<String> {
         let start = self.pos;
         while let Some(c) = self.peek() {
-            let ok = c.is_alphabetic()
-                || c == '$'
-                || c == '_'
-                || (self.pos > start && c.is_ascii_digit());
+            // Letters (any non-ASCII character counts as one: the Unicode tables behind
+            // `char::is_alphabetic` cost over a kilobyte of wasm), `$`, `_`, digits after
+            // the first character.
+            let ok =
+                is_letter(c) || c == '$' || c == '_' || (self.pos > start && c.is_ascii_digit());
             if !ok {
                 break;
             }
@@ -506,7 +512,7 @@ impl Parser {
                 Ok(Value::Str(s, pattern))
             }
             Some(c) if c == '-' || c.is_ascii_digit() => self.number(),
-            Some(c) if c.is_alphabetic() => {
+            Some(c) if is_letter(c) => {
                 let save = self.pos;
                 match self.identifier().as_deref() {
                     Some("true") => Ok(Value::Bool(true)),
