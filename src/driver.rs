@@ -105,6 +105,9 @@ impl Callback {
     }
 }
 
+/// A command started on the client, with its Promise.
+type Command = Box<dyn FnOnce(&mut Client<Handle, Settle>, Settle, Now)>;
+
 /// A Promise's two functions.
 pub struct Settle {
     resolve: Function,
@@ -187,10 +190,7 @@ impl Driver {
     }
 
     /// The part of [`Driver::promise`] every command shares (not generic: one copy).
-    fn start(
-        self: &Rc<Self>,
-        f: Box<dyn FnOnce(&mut Client<Handle, Settle>, Settle, Now)>,
-    ) -> Promise {
+    fn start(self: &Rc<Self>, f: Command) -> Promise {
         let mut settle = None;
         let promise =
             Promise::new(&mut |resolve, reject| settle = Some(Settle { resolve, reject }));
