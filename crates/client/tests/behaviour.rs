@@ -3,22 +3,10 @@
 
 mod sim;
 
-use ferrochat_client::{Kind, Outcome, Payload, Snapshot};
+use ferrochat_client::{Kind, Outcome, Payload};
 use ferrochat_core::patch::{Patch, UserPatch};
-use ferrochat_core::{ChatError, ListQuery, StrField, User};
-use sim::World;
-
-fn named(name: &str) -> UserPatch {
-    UserPatch::default().with(StrField::Name, Patch::Set(name.into()))
-}
-
-fn snap(u: &User) -> Snapshot {
-    Snapshot {
-        id: u.id.clone(),
-        etag: u.etag.clone(),
-        updated: u.updated.clone(),
-    }
-}
+use ferrochat_core::{ChatError, ListQuery, StrField};
+use sim::{named, World};
 
 fn both(test: impl Fn(&mut World)) {
     for embedded in [false, true] {
@@ -47,9 +35,7 @@ fn init_creates_the_signed_in_user_named_after_its_id() {
 fn create_get_update_delete_restore() {
     both(|w| {
         let a = w.join("ann");
-        let u = World::user(w.call(a, |c, t, now| {
-            c.create_user("bob".into(), named("Bob"), t, now)
-        }));
+        let u = w.create(a, "bob", "Bob");
         assert_eq!(u.get(StrField::Name), Some("Bob"));
         assert_eq!(
             w.call(a, |c, t, now| c.create_user(
@@ -149,14 +135,8 @@ fn lists_pages_and_lookups() {
 fn a_stream_delivers_each_change_merged_once() {
     both(|w| {
         let a = w.join("ann");
-        let u = World::user(w.call(a, |c, t, now| {
-            c.create_user("bob".into(), named("Bob"), t, now)
-        }));
-        let now = w.time();
-        let l = w.nodes[a]
-            .client
-            .listen(Kind::Stream, &[snap(&u)], 1, now)
-            .unwrap();
+        let u = w.create(a, "bob", "Bob");
+        let l = w.listen(a, Kind::Stream, &[&u], 1);
         w.run(50.0);
         let patch = UserPatch::default().with(StrField::Email, Patch::Set("b@x.io".into()));
         w.call(a, |c, t, now| {
@@ -190,14 +170,8 @@ fn a_stream_delivers_each_change_merged_once() {
 fn a_change_made_right_after_the_stream_starts_is_delivered() {
     both(|w| {
         let a = w.join("ann");
-        let u = World::user(w.call(a, |c, t, now| {
-            c.create_user("bob".into(), named("Bob"), t, now)
-        }));
-        let now = w.time();
-        w.nodes[a]
-            .client
-            .listen(Kind::Stream, &[snap(&u)], 1, now)
-            .unwrap();
+        let u = w.create(a, "bob", "Bob");
+        w.listen(a, Kind::Stream, &[&u], 1);
         // Before anything is pumped: the write races the handshake and the seed read.
         let wall = w.time().wall;
         w.sim.set("bob", &named("Fast"), wall);
@@ -255,11 +229,7 @@ fn destroy_rejects_later_calls_and_ends_everything() {
     both(|w| {
         let a = w.join("ann");
         let u = World::user(w.call(a, |c, t, now| c.get_user("ann".into(), t, now)));
-        let now = w.time();
-        w.nodes[a]
-            .client
-            .listen(Kind::Stream, &[snap(&u)], 1, now)
-            .unwrap();
+        w.listen(a, Kind::Stream, &[&u], 1);
         w.run(100.0);
         let now = w.time();
         w.nodes[a].client.destroy(now);
@@ -279,14 +249,8 @@ fn on_deleted_reports_soft_and_hard_deletes_and_ends_with_the_hard_one() {
     both(|w| {
         let a = w.join("ann");
         let b = w.join("bob");
-        let u = World::user(w.call(a, |c, t, now| {
-            c.create_user("carl".into(), named("Carl"), t, now)
-        }));
-        let now = w.time();
-        w.nodes[a]
-            .client
-            .listen(Kind::Deleted, &[snap(&u)], 4, now)
-            .unwrap();
+        let u = w.create(a, "carl", "Carl");
+        w.listen(a, Kind::Deleted, &[&u], 4);
         w.run(50.0);
         w.call(b, |c, t, now| c.delete_user("carl".into(), true, t, now))
             .unwrap();

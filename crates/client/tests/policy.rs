@@ -3,24 +3,12 @@
 
 mod sim;
 
-use ferrochat_client::{Kind, Outcome, Payload, Snapshot};
+use ferrochat_client::{Kind, Outcome, Payload};
 use ferrochat_core::patch::{Patch, UserPatch};
-use ferrochat_core::{ChatError, StrField, User};
-use sim::{Fault, World};
+use ferrochat_core::{ChatError, StrField};
+use sim::{named, snap, Fault, World};
 use std::cell::Cell;
 use std::rc::Rc;
-
-fn snap(u: &User) -> Snapshot {
-    Snapshot {
-        id: u.id.clone(),
-        etag: u.etag.clone(),
-        updated: u.updated.clone(),
-    }
-}
-
-fn named(name: &str) -> UserPatch {
-    UserPatch::default().with(StrField::Name, Patch::Set(name.into()))
-}
 
 /// Fails the first `n` objects requests with `fault`.
 fn first(n: usize, fault: Fault) -> Box<dyn FnMut(&sim::Seen) -> Fault> {
@@ -102,14 +90,8 @@ fn signed_requests_carry_a_valid_v2_signature() {
     let mut w = World::network(5);
     w.sim.secret = Some("sec-c-test".into());
     let a = w.join("ann");
-    let u = World::user(w.call(a, |c, t, now| {
-        c.create_user("bob".into(), named("Bob"), t, now)
-    }));
-    let now = w.time();
-    w.nodes[a]
-        .client
-        .listen(Kind::Stream, &[snap(&u)], 1, now)
-        .unwrap();
+    let u = w.create(a, "bob", "Bob");
+    w.listen(a, Kind::Stream, &[&u], 1);
     w.run(100.0);
     w.call(a, |c, t, now| {
         c.update_user("bob".into(), named("B2"), None, t, now)
@@ -138,11 +120,7 @@ fn the_stream_reconnects_after_a_restart_without_losing_or_repeating_events() {
     let a = w.join("ann");
     let b = w.join("bob");
     let u = World::user(w.call(a, |c, t, now| c.get_user("bob".into(), t, now)));
-    let now = w.time();
-    w.nodes[a]
-        .client
-        .listen(Kind::Stream, &[snap(&u)], 1, now)
-        .unwrap();
+    w.listen(a, Kind::Stream, &[&u], 1);
     w.run(100.0);
     for i in 0..30 {
         let p = UserPatch::default().with(StrField::Email, Patch::Set(format!("{i}@x.io")));
@@ -176,11 +154,7 @@ fn a_truncated_reply_makes_the_stream_reread_and_converge() {
     let a = w.join("ann");
     let b = w.join("bob");
     let u = World::user(w.call(a, |c, t, now| c.get_user("bob".into(), t, now)));
-    let now = w.time();
-    w.nodes[a]
-        .client
-        .listen(Kind::List, &[snap(&u)], 1, now)
-        .unwrap();
+    w.listen(a, Kind::List, &[&u], 1);
     w.run(100.0);
     // A's poll is cut off while 60 changes happen: the window keeps 20.
     w.sim.fault = Box::new(|s| {
@@ -264,14 +238,8 @@ fn a_full_reply_then_silence_rereads_after_the_grace_not_the_hold() {
     w.sim.flags_truncation = false;
     w.sim.hold_ms = 60_000.0;
     let a = w.join("ann");
-    let u = World::user(w.call(a, |c, t, now| {
-        c.create_user("bob".into(), named("Bob"), t, now)
-    }));
-    let now = w.time();
-    w.nodes[a]
-        .client
-        .listen(Kind::Stream, &[snap(&u)], 1, now)
-        .unwrap();
+    let u = w.create(a, "bob", "Bob");
+    w.listen(a, Kind::Stream, &[&u], 1);
     w.run(100.0);
     w.sim.fault = Box::new(|s| {
         if s.is_subscribe() {

@@ -3,22 +3,9 @@
 
 mod sim;
 
-use ferrochat_client::{Kind, Outcome, Snapshot};
-use ferrochat_core::patch::{Patch, UserPatch};
-use ferrochat_core::{ChatError, StrField, User};
-use sim::World;
-
-fn snap(u: &User) -> Snapshot {
-    Snapshot {
-        id: u.id.clone(),
-        etag: u.etag.clone(),
-        updated: u.updated.clone(),
-    }
-}
-
-fn named(name: &str) -> UserPatch {
-    UserPatch::default().with(StrField::Name, Patch::Set(name.into()))
-}
+use ferrochat_client::{Kind, Outcome};
+use ferrochat_core::{ChatError, StrField};
+use sim::{named, World};
 
 #[test]
 fn an_idle_network_chat_holds_nothing_and_a_stream_holds_only_while_it_lives() {
@@ -27,14 +14,8 @@ fn an_idle_network_chat_holds_nothing_and_a_stream_holds_only_while_it_lives() {
     w.run(30_000.0);
     assert_eq!(w.in_flight(a), 0, "no poll without a stream");
     assert!(w.nodes[a].client.is_idle());
-    let u = World::user(w.call(a, |c, t, now| {
-        c.create_user("bob".into(), named("Bob"), t, now)
-    }));
-    let now = w.time();
-    let l = w.nodes[a]
-        .client
-        .listen(Kind::Stream, &[snap(&u)], 1, now)
-        .unwrap();
+    let u = w.create(a, "bob", "Bob");
+    let l = w.listen(a, Kind::Stream, &[&u], 1);
     w.run(100.0);
     assert_eq!(
         w.polls_of(a),

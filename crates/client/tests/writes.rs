@@ -6,19 +6,13 @@ mod sim;
 use ferrochat_client::{Outcome, CONFLICT_DEADLINE_MS};
 use ferrochat_core::patch::{Patch, UserPatch};
 use ferrochat_core::{ChatError, StrField};
-use sim::World;
-
-fn named(name: &str) -> UserPatch {
-    UserPatch::default().with(StrField::Name, Patch::Set(name.into()))
-}
+use sim::{named, World};
 
 #[test]
 fn user_update_with_the_users_etag_is_one_conditional_patch() {
     let mut w = World::network(1);
     let a = w.join("ann");
-    let u = World::user(w.call(a, |c, t, now| {
-        c.create_user("bob".into(), named("Bob"), t, now)
-    }));
+    let u = w.create(a, "bob", "Bob");
     w.sim.seen.clear();
     let v = World::user(w.call(a, |c, t, now| {
         c.update_user("bob".into(), named("B2"), Some(u.etag.clone()), t, now)
@@ -32,9 +26,7 @@ fn user_update_with_the_users_etag_is_one_conditional_patch() {
 fn a_stale_etag_falls_back_to_read_then_patch() {
     let mut w = World::network(2);
     let a = w.join("ann");
-    let u = World::user(w.call(a, |c, t, now| {
-        c.create_user("bob".into(), named("Bob"), t, now)
-    }));
+    let u = w.create(a, "bob", "Bob");
     let wall = w.time().wall;
     w.sim.set(
         "bob",
@@ -88,9 +80,7 @@ fn an_update_without_etag_reads_then_patches_and_an_unchanged_one_only_reads() {
 fn updating_a_user_deleted_meanwhile_is_not_found_and_never_recreates_it() {
     let mut w = World::network(4);
     let a = w.join("ann");
-    let u = World::user(w.call(a, |c, t, now| {
-        c.create_user("bob".into(), named("Bob"), t, now)
-    }));
+    let u = w.create(a, "bob", "Bob");
     let wall = w.time().wall;
     w.sim.remove("bob", wall);
     let r = w.call(a, |c, t, now| {

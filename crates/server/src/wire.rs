@@ -74,18 +74,10 @@ mod tests {
 
     #[test]
     fn stored_round_trip() {
-        let mut u = User::new("u\"1");
-        u.set(StrField::Email, Some("a@b.c".into()));
-        u.custom = Some(Custom(vec![
-            ("z".into(), Scalar::Num(1.5)),
-            ("a".into(), Scalar::Bool(true)),
-        ]));
-        u.updated = "2024-01-01T00:00:00.000000Z".into();
-        u.etag = "abc".into();
-        let back = user_from_stored(&user_to_json(&u, true)).unwrap();
-        assert_eq!(back, u);
-        assert_eq!(back.custom.unwrap().0[0].0, "z");
-        assert!(user_from_stored("{}").is_none());
+        // The codec itself is tested in ferrochat-core (decode::bare_users_round_trip).
+        let mut u = User::new("u1");
+        u.custom = Some(Custom(vec![("z".into(), Scalar::Num(1.5))]));
+        assert_eq!(user_from_stored(&user_to_json(&u, true)), Some(u));
         assert!(user_from_stored("nope").is_none());
     }
 }

@@ -443,6 +443,21 @@ pub fn sign(secret: &str, text: &str) -> String {
     signature_of(&mac.finalize().into_bytes())
 }
 
+/// A patch that sets `name`.
+pub fn named(name: &str) -> ferrochat_core::UserPatch {
+    use ferrochat_core::{Patch, StrField};
+    ferrochat_core::UserPatch::default().with(StrField::Name, Patch::Set(name.into()))
+}
+
+/// The snapshot a JS `User` object of `u` would give a listener.
+pub fn snap(u: &ferrochat_core::User) -> ferrochat_client::Snapshot {
+    ferrochat_client::Snapshot {
+        id: u.id.clone(),
+        etag: u.etag.clone(),
+        updated: u.updated.clone(),
+    }
+}
+
 /// A listener's label in the tests.
 pub type Handle = u32;
 /// A Promise's label in the tests.
@@ -591,6 +606,28 @@ impl World {
             .settled
             .remove(&t)
             .unwrap_or_else(|| panic!("call {t} did not settle"))
+    }
+
+    /// Creates user `id` named `name` through node `n`; panics if it fails.
+    pub fn create(&mut self, n: usize, id: &str, name: &str) -> ferrochat_core::User {
+        let id = id.to_string();
+        World::user(self.call(n, |c, t, now| c.create_user(id, named(name), t, now)))
+    }
+
+    /// Node `n` listens (`kind`) on `users` with callback label `handle`.
+    pub fn listen(
+        &mut self,
+        n: usize,
+        kind: ferrochat_client::Kind,
+        users: &[&ferrochat_core::User],
+        handle: Handle,
+    ) -> u32 {
+        let now = self.time();
+        let snaps: Vec<_> = users.iter().map(|u| snap(u)).collect();
+        self.nodes[n]
+            .client
+            .listen(kind, &snaps, handle, now)
+            .expect("listen")
     }
 
     /// The user an outcome carries.
