@@ -133,7 +133,7 @@ fn the_stream_reconnects_after_a_restart_without_losing_or_repeating_events() {
             w.sim.fault = first(1, Fault::Status(502, None));
         }
     }
-    w.sim.fault = Box::new(|_| Fault::None);
+    w.heal();
     w.run(120_000.0);
     let seen: Vec<String> = w.nodes[a]
         .calls
@@ -170,7 +170,7 @@ fn a_truncated_reply_makes_the_stream_reread_and_converge() {
         w.call(b, |c, t, now| c.update_user("bob".into(), p, None, t, now))
             .unwrap();
     }
-    w.sim.fault = Box::new(|_| Fault::None);
+    w.heal();
     w.run(120_000.0);
     let last = w.nodes[a].calls.last().expect("calls");
     let Payload::List { changed, .. } = &last.1 else {
@@ -203,20 +203,13 @@ fn a_full_reply_without_the_flag_also_triggers_a_reread() {
         .listen(Kind::List, &snaps, 1, now)
         .unwrap();
     w.run(100.0);
-    w.sim.fault = Box::new(|s| {
-        if s.is_subscribe() {
-            Fault::Blackhole
-        } else {
-            Fault::None
-        }
-    });
-    w.restart_server();
+    w.cut_subscribes();
     let wall = w.time().wall;
     for i in 0..400 {
         let p = UserPatch::default().with(StrField::Email, Patch::Set(format!("{i}@x.io")));
         w.sim.set(&ids[i % 3], &p, wall + i as f64);
     }
-    w.sim.fault = Box::new(|_| Fault::None);
+    w.heal();
     let before = w.sim.seen.len();
     w.run(120_000.0);
     let rereads = w.sim.seen[before..]
@@ -241,20 +234,13 @@ fn a_full_reply_then_silence_rereads_after_the_grace_not_the_hold() {
     let u = w.create(a, "bob", "Bob");
     w.listen(a, Kind::Stream, &[&u], 1);
     w.run(100.0);
-    w.sim.fault = Box::new(|s| {
-        if s.is_subscribe() {
-            Fault::Blackhole
-        } else {
-            Fault::None
-        }
-    });
-    w.restart_server();
+    w.cut_subscribes();
     let wall = w.time().wall;
     for i in 0..100 {
         let p = UserPatch::default().with(StrField::Email, Patch::Set(format!("{i}@x.io")));
         w.sim.set("bob", &p, wall + i as f64);
     }
-    w.sim.fault = Box::new(|_| Fault::None);
+    w.heal();
     // The reconnect gets exactly 100 messages (full), then nothing more comes.
     w.until(30_000.0, |w| {
         w.sim.seen.iter().filter(|s| s.is_subscribe()).count() >= 3

@@ -810,6 +810,24 @@ impl World {
         }
     }
 
+    /// Cuts every client's subscribe long-polls off (they hang until healed), as a network
+    /// partition would; the objects API keeps working.
+    pub fn cut_subscribes(&mut self) {
+        self.sim.fault = Box::new(|s| {
+            if s.is_subscribe() {
+                Fault::Blackhole
+            } else {
+                Fault::None
+            }
+        });
+        self.restart_server();
+    }
+
+    /// Ends every fault.
+    pub fn heal(&mut self) {
+        self.sim.fault = Box::new(|_| Fault::None);
+    }
+
     /// Requests of node-independent kinds the server saw (for counting).
     pub fn objects_requests(&self) -> Vec<String> {
         self.sim
