@@ -40,6 +40,9 @@ pub struct BulkOptions<L> {
     pub concurrency: usize,
     /// Called with progress after every user.
     pub on_progress: Option<L>,
+    /// Stopped before it began (the caller's `AbortSignal` had fired): it settles at once
+    /// with nothing done and `aborted: true`.
+    pub aborted: bool,
 }
 
 impl<L> Default for BulkOptions<L> {
@@ -50,6 +53,7 @@ impl<L> Default for BulkOptions<L> {
             rate: DEFAULT_RATE,
             concurrency: DEFAULT_CONCURRENCY,
             on_progress: None,
+            aborted: false,
         }
     }
 }
@@ -63,6 +67,7 @@ impl<L> BulkOptions<L> {
             rate: self.rate,
             concurrency: self.concurrency,
             on_progress: self.on_progress.map(f),
+            aborted: self.aborted,
         }
     }
 
@@ -330,7 +335,7 @@ impl<L: Clone, T> Client<L, T> {
         }
     }
 
-    fn bulk_finish(&mut self, key: u64) {
+    pub(crate) fn bulk_finish(&mut self, key: u64) {
         if let Some(mut b) = self.bulks.remove(key) {
             if let Some(token) = b.token.take() {
                 self.settle(token, Ok(Outcome::Bulk(b.report)));

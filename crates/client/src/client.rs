@@ -9,7 +9,7 @@
 
 use crate::batch::{UserBatch, LAST_ACTIVE_KEY};
 use crate::bulk::{Bulk, BulkOptions, BulkReport, BulkTarget};
-use crate::config::Config;
+use crate::config::{Config, LogLevel};
 use crate::embedded::SharedHub;
 use crate::keyed::Keyed;
 use crate::ops::{Job, Op, Waiter};
@@ -85,6 +85,8 @@ pub enum Output<L, T> {
     Status(L, Status),
     /// Call a bulk operation's `onProgress`.
     Progress(L, Progress),
+    /// A log line (only at or above the configured level).
+    Log(LogLevel, String),
 }
 
 /// When the driver must call [`Client::handle_timeout`].
@@ -238,6 +240,28 @@ impl<L: Clone, T> Client<L, T> {
         }
     }
 
+    /// Logs `message()` at `level` if the configured level lets it through (the message
+    /// is not even built otherwise).
+    pub(crate) fn log(&mut self, level: LogLevel, message: impl FnOnce() -> String) {
+        if level >= self.config.log_level {
+            self.outputs
+                .push_back((None, Output::Log(level, message())));
+        }
+    }
+
+    /// Logs the retry a transfer just scheduled, if any.
+    fn log_retry(&mut self) {
+        if let Some((what, attempt, delay, error)) = self.transfers.take_retry() {
+            self.log(LogLevel::Info, || {
+                format!(
+                    "{what} failed ({error}); attempt {} in {} ms",
+                    attempt + 1,
+                    delay as u64
+                )
+            });
+        }
+    }
+
     pub(crate) fn settle(&mut self, token: T, result: Result<Outcome>) {
         self.outputs
             .push_back((None, Output::Settle(token, result)));
@@ -356,9 +380,15 @@ impl<L: Clone, T> Client<L, T> {
             self.settle(token, Err(e));
             return key;
         }
+        let aborted = options.aborted;
         let bulk = Bulk::new(target, options, token, &self.config.user_id, &mut self.rng);
         self.bulks.insert(key, bulk);
-        self.bulk_start(key);
+        if aborted {
+            self.bulk_abort(key);
+            self.bulk_finish(key);
+        } else {
+            self.bulk_start(key);
+        }
         key
     }
 
@@ -452,10 +482,11 @@ impl<L: Clone, T> Client<L, T> {
     pub fn handle_reply(&mut self, id: RequestId, reply: Reply, now: Now) {
         self.now = now;
         let jitter = self.rng.unit();
-        if let Some((owner, result)) =
-            self.transfers
-                .reply(id, reply, now.mono, self.number, jitter)
-        {
+        let done = self
+            .transfers
+            .reply(id, reply, now.mono, self.number, jitter);
+        self.log_retry();
+        if let Some((owner, result)) = done {
             self.route(owner, result);
         }
     }
@@ -464,7 +495,9 @@ impl<L: Clone, T> Client<L, T> {
     pub fn handle_timeout(&mut self, now: Now) {
         self.now = now;
         let rng = &mut self.rng;
-        for (owner, result) in self.transfers.expire(now.mono, &mut || rng.unit()) {
+        let expired = self.transfers.expire(now.mono, &mut || rng.unit());
+        self.log_retry();
+        for (owner, result) in expired {
             self.route(owner, result);
         }
         let due = self

@@ -14,6 +14,40 @@ pub const DEFAULT_ORIGIN: &str = "ps.pndsn.com";
 /// The SDK identifier sent as `pnsdk`.
 pub const PNSDK: &str = concat!("ferrochat/", env!("CARGO_PKG_VERSION"));
 
+/// How much the client logs. Ordered: a level logs what is at it or above. The numbers are
+/// PubNub's `LogLevel` (0 trace … 5 none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum LogLevel {
+    /// Everything.
+    Trace,
+    /// Every request, stream changes.
+    Debug,
+    /// Retries, reconnects, re-reads.
+    Info,
+    /// Failures the client works around.
+    Warn,
+    /// Failures.
+    Error,
+    /// Nothing (the default).
+    #[default]
+    None,
+}
+
+impl LogLevel {
+    /// The level numbered `n` (PubNub's numbering); anything else is `None`.
+    pub fn from_number(n: u32) -> LogLevel {
+        const ALL: [LogLevel; 6] = [
+            LogLevel::Trace,
+            LogLevel::Debug,
+            LogLevel::Info,
+            LogLevel::Warn,
+            LogLevel::Error,
+            LogLevel::None,
+        ];
+        ALL.get(n as usize).copied().unwrap_or_default()
+    }
+}
+
 /// The options of `Chat.init` as given (`None`: absent, `null` or `undefined`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RawConfig {
@@ -39,6 +73,8 @@ pub struct RawConfig {
     pub request_timeout_s: Option<f64>,
     /// `subscribeRequestTimeout` (s): how long a subscribe long-poll may take.
     pub subscribe_timeout_s: Option<f64>,
+    /// `logLevel` (or `logVerbosity: true` as [`LogLevel::Debug`]).
+    pub log_level: Option<LogLevel>,
 }
 
 /// Where and as whom to talk, for the network backend.
@@ -71,6 +107,8 @@ pub struct Config {
     pub activity_interval_ms: f64,
     /// The network backend's settings; `None` selects the embedded store.
     pub network: Option<NetConfig>,
+    /// What the client logs.
+    pub log_level: LogLevel,
 }
 
 impl Config {
@@ -128,6 +166,7 @@ impl Config {
             store_activity: raw.store_activity.unwrap_or(false),
             activity_interval_ms: interval,
             network,
+            log_level: raw.log_level.unwrap_or_default(),
         })
     }
 }
@@ -185,5 +224,12 @@ mod tests {
             ..raw("ann")
         };
         assert_eq!(Config::new(short).unwrap_err().code(), "INVALID_ARGUMENT");
+    }
+
+    #[test]
+    fn log_levels_count_as_pubnub_numbers_them() {
+        assert_eq!(LogLevel::from_number(1), LogLevel::Debug);
+        assert_eq!(LogLevel::from_number(9), LogLevel::None);
+        assert!(LogLevel::Debug < LogLevel::Info && LogLevel::Error < LogLevel::None);
     }
 }

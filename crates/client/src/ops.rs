@@ -238,7 +238,12 @@ impl<L: Clone, T> Client<L, T> {
     pub(crate) fn start_op(&mut self, mut job: Job, waiter: Waiter<T>) -> u64 {
         self.next_op += 1;
         let key = self.next_op;
+        let mut invalid = None;
         if let Job::Write(w) = &mut job {
+            // What the patch sets must be valid on its own, on either backend and before
+            // any request: the record it makes on no base holds only the patch's values
+            // (a user's own fields only add to it), so this refuses nothing valid.
+            invalid = w.patch.apply(&w.id, None).err();
             w.deadline = self.now.mono + CONFLICT_DEADLINE_MS;
             w.stage = match (w.kind, &w.hint) {
                 (WriteKind::Create, _) => Stage::Check,
@@ -256,7 +261,10 @@ impl<L: Clone, T> Client<L, T> {
                 wake_at: None,
             },
         );
-        self.op_step(key);
+        match invalid {
+            Some(e) => self.op_done(key, Err(e)),
+            None => self.op_step(key),
+        }
         key
     }
 
@@ -359,19 +367,11 @@ impl<L: Clone, T> Client<L, T> {
                     list_call(net, &q, Some(&filter))
                 }
                 Stage::Read => user_call(net, Method::Get, &w.id),
-                Stage::Put(tag) => {
-                    if tag.is_none() {
-                        // An unconditional write creates: check the record it makes.
-                        if let Err(e) = w.patch.apply(&w.id, None) {
-                            return Some(Err(e));
-                        }
-                    }
-                    Call {
-                        body: Some(write_patch(&w.patch, self.number_writer)),
-                        if_match: tag.clone(),
-                        ..user_call(net, Method::Patch, &w.id)
-                    }
-                }
+                Stage::Put(tag) => Call {
+                    body: Some(write_patch(&w.patch, self.number_writer)),
+                    if_match: tag.clone(),
+                    ..user_call(net, Method::Patch, &w.id)
+                },
                 Stage::Backoff => return None,
             },
         };

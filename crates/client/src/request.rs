@@ -254,6 +254,8 @@ pub struct Transfers<O> {
     items: Keyed<Transfer<O>>,
     next: u64,
     aborts: Vec<RequestId>,
+    /// The last retry scheduled: what, the attempt that failed, the wait, why (for logs).
+    last_retry: Option<(String, u32, f64, String)>,
 }
 
 impl<O> Default for Transfers<O> {
@@ -262,6 +264,7 @@ impl<O> Default for Transfers<O> {
             items: Keyed::default(),
             next: 1,
             aborts: Vec::new(),
+            last_retry: None,
         }
     }
 }
@@ -337,6 +340,12 @@ impl<O: Clone> Transfers<O> {
             deadline: now + t.call.timeout_ms,
         };
         Some((id_of(key, t.attempt), &t.call))
+    }
+
+    /// The retry scheduled since the last call, if any: what, the attempt that failed, the
+    /// wait (ms), why.
+    pub fn take_retry(&mut self) -> Option<(String, u32, f64, String)> {
+        self.last_retry.take()
     }
 
     /// The next abort for the driver.
@@ -418,6 +427,8 @@ impl<O: Clone> Transfers<O> {
             Some(d) => {
                 t.waited += d;
                 t.phase = Phase::Waiting { until: now + d };
+                let what = format!("{} {}", t.call.method.as_str(), t.call.path);
+                self.last_retry = Some((what, t.attempt, d, err.to_string()));
                 None
             }
             None => self.finish(key, Err(err)),

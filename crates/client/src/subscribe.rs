@@ -13,7 +13,7 @@
 //! shard are read again and their true state delivered.
 
 use crate::client::{Backend, Client, Owner};
-use crate::config::NetConfig;
+use crate::config::{LogLevel, NetConfig};
 use crate::keyed::Keyed;
 use crate::request::{Call, Response};
 use crate::{Map, Set};
@@ -268,13 +268,25 @@ impl<L: Clone, T> Client<L, T> {
             // The long-poll outlived its timeout: poll again at once.
             Err(ChatError::Timeout) => return,
             Ok(body) => body,
-            Err(_) => return fail(s, now, jitter),
+            Err(e) => {
+                let wait = fail(s, now, jitter);
+                return self.log(LogLevel::Warn, || {
+                    format!("subscribe failed ({e}); reconnecting in {} ms", wait as u64)
+                });
+            }
         };
         let Some((mut tt, region)) = decode::cursor(&body) else {
-            return fail(s, now, jitter);
+            let wait = fail(s, now, jitter);
+            return self.log(LogLevel::Warn, || {
+                format!(
+                    "subscribe reply without a cursor; reconnecting in {} ms",
+                    wait as u64
+                )
+            });
         };
-        s.failures = 0;
+        let failures = std::mem::take(&mut s.failures);
         let handshake = s.cursor.is_none();
+        let channels = s.channels.len();
         let mut lost = false;
         if handshake {
             s.joined.clear();
@@ -311,7 +323,20 @@ impl<L: Clone, T> Client<L, T> {
             s.joined.retain(|_, since| *since > tt);
         }
         s.cursor = Some((tt, region));
+        if handshake {
+            self.log(LogLevel::Debug, || {
+                format!("subscribed to {channels} channels")
+            });
+        }
+        if failures > 0 {
+            self.log(LogLevel::Info, || {
+                format!("subscribe reconnected after {failures} failed attempts")
+            });
+        }
         if lost {
+            self.log(LogLevel::Info, || {
+                "a subscribe reply may have left events behind: re-reading its users".into()
+            });
             self.resync_shard(key);
         }
     }
@@ -330,8 +355,10 @@ impl<L: Clone, T> Client<L, T> {
     }
 }
 
-/// A loop failed: back off before its next poll.
-fn fail(s: &mut Shard, now: f64, jitter: f64) {
+/// A loop failed: back off before its next poll; returns the wait (ms).
+fn fail(s: &mut Shard, now: f64, jitter: f64) -> f64 {
     s.failures = s.failures.saturating_add(1);
-    s.backoff_until = Some(now + reconnect_backoff(s.failures, jitter));
+    let wait = reconnect_backoff(s.failures, jitter);
+    s.backoff_until = Some(now + wait);
+    wait
 }

@@ -141,6 +141,33 @@ fn abort_stops_starting_and_reports_what_was_done() {
 }
 
 #[test]
+fn started_aborted_it_settles_at_once_with_nothing_done() {
+    for embedded in [false, true] {
+        let mut w = World::new(6, embedded);
+        let a = seed_users(&mut w, 5, "s");
+        let ids = BulkTarget::Ids((0..5).map(|i| format!("s{i}")).collect());
+        let by_filter = BulkTarget::Filter("name LIKE 's *'".into());
+        for target in [ids, by_filter] {
+            let opts = BulkOptions {
+                aborted: true,
+                ..BulkOptions::default()
+            };
+            let r = report(w.call(a, |c, t, now| {
+                c.delete_users(target, opts, t, now);
+            }));
+            assert!(r.aborted && r.deleted.is_empty() && r.failed.is_empty());
+            for i in 0..5 {
+                let got = w.call(a, |c, t, now| c.get_user(format!("s{i}"), t, now));
+                assert!(
+                    matches!(got, Ok(Outcome::MaybeUser(Some(_)))),
+                    "s{i} is still there (embedded: {embedded})"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn many_embedded_deletes_need_no_stack() {
     let mut w = World::embedded(5);
     let a = seed_users(&mut w, 3_000, "z");

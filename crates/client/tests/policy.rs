@@ -264,3 +264,55 @@ fn a_full_reply_then_silence_rereads_after_the_grace_not_the_hold() {
         "re-read within the 2 s grace after {full_at}, not the 60 s hold"
     );
 }
+
+#[test]
+fn logs_say_what_failed_and_what_happens_next_and_nothing_when_off() {
+    use ferrochat_client::config::LogLevel;
+    let mut w = World::network(21);
+    let quiet = w.join("quiet");
+    let mut raw = w.raw("ann");
+    raw.log_level = Some(LogLevel::Debug);
+    let a = w.add(raw);
+    assert_eq!(w.call(a, |c, t, now| c.init(t, now)), Ok(Outcome::Ready));
+    let bob = w.create(a, "bob", "Bob");
+    w.listen(a, Kind::Stream, &[&bob], 1);
+    w.listen(quiet, Kind::Stream, &[&bob], 2);
+    w.run(1_000.0);
+    // A retried read.
+    w.sim.fault = first(1, Fault::Status(503, None));
+    assert!(w
+        .call(a, |c, t, now| c.get_user("bob".into(), t, now))
+        .is_ok());
+    // The subscribe loop loses its server, then gets it back.
+    w.sim.fault = Box::new(|s| {
+        if s.is_subscribe() {
+            Fault::Status(502, None)
+        } else {
+            Fault::None
+        }
+    });
+    w.restart_server();
+    w.run(3_000.0);
+    w.heal();
+    w.run(40_000.0);
+    let logs: Vec<String> = w.nodes[a]
+        .logs
+        .iter()
+        .map(|(l, m)| format!("{l:?} {m}"))
+        .collect();
+    let has = |pattern: &str| logs.iter().any(|l| l.contains(pattern));
+    assert!(has("Debug subscribed to 2 channels"), "{logs:#?}");
+    assert!(
+        has("Info GET /v2/objects/sub/uuids/bob failed (HTTP 503"),
+        "{logs:#?}"
+    );
+    assert!(has("attempt 2 in"), "{logs:#?}");
+    assert!(has("Warn subscribe failed (HTTP 502"), "{logs:#?}");
+    assert!(has("reconnecting in"), "{logs:#?}");
+    assert!(has("Info subscribe reconnected after"), "{logs:#?}");
+    assert!(
+        w.nodes[quiet].logs.is_empty(),
+        "off by default: {:?}",
+        w.nodes[quiet].logs
+    );
+}

@@ -23,6 +23,32 @@ fn user_update_with_the_users_etag_is_one_conditional_patch() {
 }
 
 #[test]
+fn an_invalid_patch_is_refused_before_any_request_on_either_backend() {
+    for embedded in [false, true] {
+        let mut w = World::new(9, embedded);
+        let a = w.join("ann");
+        let u = w.create(a, "bob", "Bob");
+        w.sim.seen.clear();
+        let long = UserPatch::default().with(StrField::Status, Patch::Set("s".repeat(51)));
+        for (patch, hint) in [
+            (named(" "), Some(u.etag.clone())),
+            (named(""), None),
+            (long, None),
+        ] {
+            let r = w.call(a, |c, t, now| {
+                c.update_user("bob".into(), patch, hint, t, now)
+            });
+            assert_eq!(r.map(|_| ()).unwrap_err().code(), "INVALID_ARGUMENT");
+            let r = w.call(a, |c, t, now| {
+                c.create_user("carl".into(), named(""), t, now)
+            });
+            assert_eq!(r.map(|_| ()).unwrap_err().code(), "INVALID_ARGUMENT");
+        }
+        assert_eq!(w.objects_requests(), Vec::<String>::new());
+    }
+}
+
+#[test]
 fn a_stale_etag_falls_back_to_read_then_patch() {
     let mut w = World::network(2);
     let a = w.join("ann");

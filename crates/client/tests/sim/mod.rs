@@ -470,6 +470,8 @@ pub struct Node {
     pub calls: Vec<(Handle, Payload)>,
     pub statuses: Vec<(Handle, Status)>,
     pub progress: Vec<(Handle, Progress)>,
+    /// Log lines (when the config asks for them).
+    pub logs: Vec<(ferrochat_client::config::LogLevel, String)>,
     /// Most requests of this node in flight at once.
     pub peak_in_flight: usize,
 }
@@ -563,6 +565,7 @@ impl World {
             calls: Vec::new(),
             statuses: Vec::new(),
             progress: Vec::new(),
+            logs: Vec::new(),
             peak_in_flight: 0,
         });
         self.nodes.len() - 1
@@ -664,6 +667,7 @@ impl World {
                 Output::Call(h, p) => node.calls.push((h, p)),
                 Output::Status(h, s) => node.statuses.push((h, s)),
                 Output::Progress(h, p) => node.progress.push((h, p)),
+                Output::Log(level, line) => node.logs.push((level, line)),
             }
         }
         while let Some(mut req) = self.nodes[n].client.poll_transmit(now) {
