@@ -1,6 +1,6 @@
 // ferrochat for browsers and bundlers: loads the wasm next to this file, then exports.
-import init, { Chat, User } from "./ferrochat_web.js";
+import init, { Chat, ChatError, User } from "./ferrochat_web.js";
 
 await init();
 
-export { Chat, User };
+export { Chat, ChatError, User };

@@ -6,3 +6,4 @@ const m = require("./ferrochat_node.cjs");
 
 exports.Chat = m.Chat;
 exports.User = m.User;
+exports.ChatError = m.ChatError;

@@ -3,3 +3,4 @@ import m from "./index.cjs";
 
 export const Chat = m.Chat;
 export const User = m.User;
+export const ChatError = m.ChatError;

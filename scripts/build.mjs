@@ -75,22 +75,35 @@ for (const [target, file, format] of [["web", "ferrochat_web.js", "esm"], ["node
 // Types: the generated declarations without `[Symbol.dispose]` members (they need the
 // esnext.disposable lib, which consumers on older `lib` settings do not have), and with
 // `Chat.free()` documented as what finishClasses makes it.
-const types = readFileSync(join(out, "nodejs", "ferrochat.d.ts"), "utf8")
-  .replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, "")
+// Types: js/types.d.ts (the hand-written ones), then the `Chat` class wasm-bindgen
+// declares, with its constructor private (it only throws: `Chat.init` makes Chats) and
+// `free()` documented as what finishClasses makes it.
+const generated = readFileSync(join(out, "nodejs", "ferrochat.d.ts"), "utf8")
+  .replace(/^\/\* (tslint|eslint)[^\n]*\n/gm, "")
+  .replace(/^(\s*)constructor\(\);$/m, "$1private constructor();")
   .replace(
     /^(export class Chat \{\n)(\s*)free\(\): void;\n/m,
     (_, head, indent) =>
       `${head}${indent}/** The same as \`destroy()\` (also what \`[Symbol.dispose]\` does, for \`using\`). */\n${indent}free(): void;\n`,
   );
-if (!/The same as `destroy\(\)`/.test(types)) throw new Error("build: Chat.free() not found in the generated declarations");
+if (!/The same as `destroy\(\)`/.test(generated)) throw new Error("build: Chat.free() not found in the generated declarations");
+if (!/private constructor\(\);/.test(generated)) throw new Error("build: Chat's constructor not found in the generated declarations");
+const types = readFileSync(join(root, "js", "types.d.ts"), "utf8") + "\n" + generated;
 writeFileSync(join(pkg, "ferrochat.d.ts"), types);
 writeFileSync(join(pkg, "ferrochat.d.cts"), types);
 for (const f of ["index.cjs", "index.mjs", "browser.js"]) copyFileSync(join(root, "js", f), join(pkg, f));
-const version = /^version = "([^"]+)"/m.exec(readFileSync(join(root, "Cargo.toml"), "utf8"))[1];
+// The version and the repository come from the workspace's Cargo.toml (one place for both).
+const cargo = readFileSync(join(root, "Cargo.toml"), "utf8");
+const version = /^version = "([^"]+)"/m.exec(cargo)[1];
+const repository = /^repository = "([^"]+)"/m.exec(cargo)[1];
 const manifest = JSON.parse(readFileSync(join(root, "js", "package.json"), "utf8"));
 manifest.version = version;
+manifest.repository = { type: "git", url: `git+${repository}.git` };
+manifest.homepage = `${repository}#readme`;
+manifest.bugs = { url: `${repository}/issues` };
 writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
-if (existsSync(join(root, "README.md"))) copyFileSync(join(root, "README.md"), join(pkg, "README.md"));
+// The package's README is for npm users (js/README.md); the repository's is for contributors.
+copyFileSync(join(root, "js", "README.md"), join(pkg, "README.md"));
 
 /**
  * Returns a function that rewrites wasm-bindgen's glue for the names wasm-opt's

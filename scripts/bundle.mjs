@@ -39,7 +39,7 @@ export function bundleGlue({ dir, outfile, format, minify, rewrite = (t) => t })
     `import { finishClasses } from ${user};`,
     "finishClasses(Chat);",
     `export * from "${glue}";`,
-    `export { User } from ${user};`,
+    `export { User, ChatError } from ${user};`,
   ];
   if (format === "esm") lines.push(`export { default } from "${glue}";`);
   else {

@@ -3,7 +3,7 @@
 
 use crate::convert;
 use crate::driver::{Callback, Driver};
-use crate::error::{chat_error, to_js, Fail};
+use crate::error::{chat_error, rejection, to_js};
 use ferrochat_client::Config;
 use ferrochat_core::ChatError;
 use js_sys::{Array, Promise};
@@ -34,6 +34,15 @@ impl Chat {
     pub(crate) fn wrap(driver: Rc<Driver>) -> Chat {
         Chat { driver }
     }
+
+    /// `updateUser` and `user.update` (with the eTag of the caller's copy).
+    fn update(&self, id: JsValue, etag: JsValue, data: JsValue) -> Promise {
+        let args = convert::id(&id).and_then(|id| Ok((id, convert::patch(&data)?)));
+        let etag = etag.as_string().filter(|e| !e.is_empty());
+        self.driver.promise(args, |c, (id, p), t, now| {
+            c.update_user(id, p, etag, t, now)
+        })
+    }
 }
 
 #[wasm_bindgen]
@@ -50,9 +59,9 @@ impl Chat {
     /// userId) if it does not exist. Without `subscribeKey` the embedded store is used.
     #[wasm_bindgen(js_name = init, unchecked_return_type = "Promise<Chat>")]
     pub fn init(#[wasm_bindgen(unchecked_param_type = "ChatConfig")] config: JsValue) -> Promise {
-        match convert::config(&config).and_then(|raw| Config::new(raw).map_err(Fail::from)) {
-            Ok(config) => Driver::new(config).promise(Ok(()), |c, (), t, now| c.init(t, now)),
-            Err(e) => Promise::reject(&to_js(&e)),
+        match convert::config(&config).and_then(|raw| Ok(Config::new(raw)?)) {
+            Ok(cfg) => Driver::new(cfg, &config).promise(Ok(()), |c, (), t, now| c.init(t, now)),
+            Err(e) => Promise::reject(&rejection(&e)),
         }
     }
 
@@ -93,18 +102,14 @@ impl Chat {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "UserData")] data: JsValue,
     ) -> Promise {
-        self.__update(id, JsValue::UNDEFINED, data)
+        self.update(id, JsValue::UNDEFINED, data)
     }
 
     /// For `js/user.js`: `user.update(data)`, with the eTag of the caller's copy (a
     /// single conditional PATCH when it is current).
     #[wasm_bindgen(js_name = __update, skip_typescript)]
     pub fn __update(&self, id: JsValue, etag: JsValue, data: JsValue) -> Promise {
-        let args = convert::id(&id).and_then(|id| Ok((id, convert::patch(&data)?)));
-        let etag = etag.as_string().filter(|e| !e.is_empty());
-        self.driver.promise(args, |c, (id, p), t, now| {
-            c.update_user(id, p, etag, t, now)
-        })
+        self.update(id, etag, data)
     }
 
     /// Hard delete (resolves `true`, idempotent) or, with `{ soft: true }`, sets the
@@ -113,9 +118,9 @@ impl Chat {
     pub fn delete_user(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "DeleteOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "DeleteParameters")] params: JsValue,
     ) -> Promise {
-        let args = convert::id(&id).and_then(|id| Ok((id, convert::delete_options(&options)?)));
+        let args = convert::id(&id).and_then(|id| Ok((id, convert::delete_options(&params)?)));
         self.driver.promise(args, |c, (id, soft), t, now| {
             c.delete_user(id, soft, t, now)
         })

@@ -252,7 +252,11 @@ pub fn list_query(v: &JsValue) -> Result<(ListQuery, Option<String>)> {
         }
         q.limit = check_limit(limit as usize)?;
     }
-    if let Some(sort) = optional_object(&get(&params, "sort")?, "sort")? {
+    let sort = get(&params, "sort")?;
+    if let Some(key) = sort.as_string() {
+        // PubNub's `MetadataSortingOptions` also allows one bare key: ascending.
+        q.sort.push(SortKey::parse(&format!("{key}:asc"))?);
+    } else if let Some(sort) = optional_object(&sort, "sort")? {
         for (key, dir) in entries(&sort, "sort")? {
             let dir = if is_absent(&dir) {
                 "asc".to_string()
@@ -271,11 +275,15 @@ pub fn list_query(v: &JsValue) -> Result<(ListQuery, Option<String>)> {
     Ok((q, filter))
 }
 
-/// `Chat.init`'s config.
+/// `Chat.init`'s config (`uuid` is the PubNub SDKs' older name of `userId`).
 pub fn config(v: &JsValue) -> Result<RawConfig> {
     let c = required_object(v, "config")?;
+    let user = match get(&c, "userId")? {
+        u if is_absent(&u) => get(&c, "uuid")?,
+        u => u,
+    };
     Ok(RawConfig {
-        user_id: id(&get(&c, "userId")?)?,
+        user_id: id(&user)?,
         publish_key: opt_string(&c, "publishKey")?,
         subscribe_key: opt_string(&c, "subscribeKey")?,
         secret_key: opt_string(&c, "secretKey")?,
@@ -286,6 +294,7 @@ pub fn config(v: &JsValue) -> Result<RawConfig> {
         activity_interval_ms: opt_number(&c, "storeUserActivityInterval")?,
         request_timeout_s: opt_number(&c, "transactionalRequestTimeout")?,
         subscribe_timeout_s: opt_number(&c, "subscribeRequestTimeout")?,
+        log_level: None,
     })
 }
 

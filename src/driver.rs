@@ -7,8 +7,9 @@
 
 use crate::chat::Chat;
 use crate::convert;
-use crate::error::{chat_error, to_js, Fail};
+use crate::error::{rejection, Fail};
 use crate::user;
+use ferrochat_client::config::LogLevel;
 use ferrochat_client::keyed::Keyed;
 use ferrochat_client::{
     BulkOptions, BulkTarget, Client, Config, Hub, Now, Outcome, Output, Payload, Reply, Request,
@@ -34,6 +35,21 @@ extern "C" {
     fn console_error(msg: &str, err: &JsValue);
     #[wasm_bindgen(js_name = queueMicrotask)]
     fn queue_microtask(f: &Function);
+}
+
+#[wasm_bindgen(module = "/js/user.js")]
+extern "C" {
+    /// The log of a Chat (its `level`, `line(level, message)`, `request(...)`).
+    #[wasm_bindgen(js_name = makeLog)]
+    fn make_log(config: &JsValue, subscribe_key: &str, publish_key: &str) -> Log;
+    #[wasm_bindgen(method, getter)]
+    fn level(log: &Log) -> u32;
+    #[wasm_bindgen(method, js_name = line)]
+    fn log_line(log: &Log, level: u32, message: &str);
+    #[wasm_bindgen(method, js_name = request)]
+    fn log_request(log: &Log, method: &str, url: &str, status: &str, ms: f64);
+    /// A Chat's log (see `makeLog`).
+    pub type Log;
 }
 
 #[wasm_bindgen(module = "/js/transport.js")]
@@ -117,7 +133,10 @@ pub struct Settle {
 /// The client of one Chat and everything its I/O needs.
 pub struct Driver {
     client: RefCell<Client<Handle, Settle>>,
-    inflight: RefCell<Keyed<AbortController>>,
+    /// Requests in flight: how to abort them, and when they were sent (for the log).
+    inflight: RefCell<Keyed<(AbortController, f64)>>,
+    /// The log, when the config asks for one.
+    log: Option<Log>,
     /// The armed timer: its handle and when it fires (monotonic ms).
     timer: RefCell<Option<(JsValue, f64)>>,
     tick: RefCell<Option<Closure<dyn FnMut()>>>,
@@ -140,12 +159,20 @@ pub fn call_back(f: &Function, arg: &JsValue) {
 
 impl Driver {
     /// A driver for a new client of `config`.
-    pub fn new(config: Config) -> Rc<Driver> {
+    pub fn new(mut config: Config, js_config: &JsValue) -> Rc<Driver> {
         let seed = (js_sys::Math::random() * 9.007_199_254_740_992e15) as u64;
+        let net = config.network.as_ref();
+        let (sub, publish) = net.map_or(("", ""), |n| {
+            (n.subscribe_key.as_str(), n.publish_key.as_str())
+        });
+        let log = make_log(js_config, sub, publish);
+        config.log_level = LogLevel::from_number(log.level());
+        let log = (config.log_level != LogLevel::None).then_some(log);
         let client = HUB.with(|hub| Client::new(config, hub, js_number, js_number_writer, seed));
         let driver = Rc::new(Driver {
             client: RefCell::new(client),
             inflight: RefCell::default(),
+            log,
             timer: RefCell::default(),
             tick: RefCell::default(),
             scheduled: Cell::new(false),
@@ -185,7 +212,7 @@ impl Driver {
     ) -> Promise {
         match arg {
             Ok(a) => self.start(Box::new(move |c, s, now| f(c, a, s, now))),
-            Err(e) => Promise::reject(&to_js(&e)),
+            Err(e) => Promise::reject(&rejection(&e)),
         }
     }
 
@@ -209,21 +236,14 @@ impl Driver {
         let aborted = match &args {
             Ok((_, (_, Some(signal)))) => match watch_signal(self, signal, key.clone()) {
                 Ok(aborted) => aborted,
-                Err(e) => return Promise::reject(&to_js(&e)),
+                Err(e) => return Promise::reject(&rejection(&e)),
             },
             _ => false,
         };
         self.promise(args, move |c, (target, (opts, _)), t, now| {
-            let k = c.delete_users(
-                target,
-                opts.map_progress(|f| Callback::new(f, None)),
-                t,
-                now,
-            );
-            key.set(Some(k));
-            if aborted {
-                c.abort(k, now);
-            }
+            let mut opts = opts.map_progress(|f| Callback::new(f, None));
+            opts.aborted = aborted;
+            key.set(Some(c.delete_users(target, opts, t, now)));
         })
     }
 
@@ -265,7 +285,7 @@ impl Driver {
             }
             while let Some(id) = self.with(|c| c.poll_abort()).flatten() {
                 let controller = self.inflight.borrow_mut().remove(id);
-                if let Some(c) = controller {
+                if let Some((c, _)) = controller {
                     c.abort();
                 }
             }
@@ -291,7 +311,7 @@ impl Driver {
                 let _ = s.resolve.call1(&JsValue::NULL, &v);
             }
             Output::Settle(s, Err(e)) => {
-                let _ = s.reject.call1(&JsValue::NULL, &chat_error(e));
+                let _ = s.reject.call1(&JsValue::NULL, &rejection(&e.into()));
             }
             Output::Call(h, payload) => {
                 let arg = self.payload(&h, payload);
@@ -299,6 +319,11 @@ impl Driver {
             }
             Output::Status(h, s) => call_back(&h.f, &convert::status(&s)),
             Output::Progress(h, p) => call_back(&h.f, &convert::progress(&p)),
+            Output::Log(level, message) => {
+                if let Some(log) = &self.log {
+                    log.log_line(level as u32, &message);
+                }
+            }
         }
     }
 
@@ -310,9 +335,9 @@ impl Driver {
             Outcome::MaybeUser(None) => JsValue::NULL,
             Outcome::True => JsValue::TRUE,
             Outcome::Page(p) => {
-                let mut cursors = Vec::new();
-                cursors.extend(p.next.map(|n| ("next", JsValue::from(n))));
-                cursors.extend(p.prev.map(|n| ("prev", JsValue::from(n))));
+                // Both keys, `undefined` when there is no such page (as @pubnub/chat).
+                let cursor = |c: Option<String>| c.map_or(JsValue::UNDEFINED, JsValue::from);
+                let cursors = [("next", cursor(p.next)), ("prev", cursor(p.prev))];
                 convert::object(&[
                     ("users", user::from_batch(self, &p.users).into()),
                     ("page", convert::object(&cursors)),
@@ -385,8 +410,12 @@ impl Driver {
         };
         self.inflight
             .borrow_mut()
-            .insert(req.id, controller.clone());
+            .insert(req.id, (controller.clone(), performance_now()));
         let (me, id) = (self.clone(), req.id);
+        let logged = self
+            .log
+            .is_some()
+            .then(|| (req.method.as_str(), req.url.clone()));
         let done = Closure::once_into_js(
             move |status: u16,
                   body: Option<Uint8Array>,
@@ -401,7 +430,17 @@ impl Driver {
                     }),
                 };
                 // Aborted requests were forgotten by the client already.
-                if me.inflight.borrow_mut().remove(id).is_some() {
+                let sent = me.inflight.borrow_mut().remove(id);
+                if let (Some((method, url)), Some((_, at)), Some(log)) =
+                    (&logged, sent.as_ref(), &me.log)
+                {
+                    let status = match &reply {
+                        Reply::Response(r) => r.status.to_string(),
+                        Reply::Failed(why) => format!("failed ({why})"),
+                    };
+                    log.log_request(method, url, &status, performance_now() - at);
+                }
+                if sent.is_some() {
                     me.with(|c| c.handle_reply(id, reply, now()));
                     me.pump();
                 }

@@ -2,8 +2,7 @@
 //! conversion caught one) becomes a JS `Error` with a stable `code`.
 
 use ferrochat_core::ChatError;
-use js_sys::{Error, Reflect};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
 /// A failure on its way to JS.
 #[derive(Debug)]
@@ -38,19 +37,36 @@ impl Fail {
 /// Result with [`Fail`].
 pub type Result<T> = std::result::Result<T, Fail>;
 
-/// The JS `Error` for `err`: `message` as documented, `code` stable, `status` for HTTP
-/// failures, `cause` when the caller's value threw.
+#[wasm_bindgen(module = "/js/user.js")]
+extern "C" {
+    /// `new ChatError(message, code, status, cause)`.
+    #[wasm_bindgen(js_name = makeError)]
+    fn make_error(message: &str, code: &str, status: Option<u16>, cause: &JsValue) -> JsValue;
+    /// The same, without a stack: the method's JS wrapper captures the caller's.
+    #[wasm_bindgen(js_name = makeRejection)]
+    fn make_rejection(message: &str, code: &str, status: Option<u16>, cause: &JsValue) -> JsValue;
+}
+
+/// The JS error for `fail`: a `ChatError` (js/user.js) with its `message` as documented,
+/// its stable `code`, `status` for HTTP failures, and `cause` when the caller's value threw.
 pub fn to_js(fail: &Fail) -> JsValue {
+    build(fail, make_error)
+}
+
+/// [`to_js`] for an error a Promise rejects with (every such method is wrapped in JS,
+/// js/user.js `wrapAsync`, which gives it the awaiting caller's stack).
+pub fn rejection(fail: &Fail) -> JsValue {
+    build(fail, make_rejection)
+}
+
+fn build(fail: &Fail, make: fn(&str, &str, Option<u16>, &JsValue) -> JsValue) -> JsValue {
     let err = &fail.error;
-    let e = Error::new(&err.to_string());
-    let _ = Reflect::set(&e, &"code".into(), &err.code().into());
-    if let ChatError::Http { status, .. } = err {
-        let _ = Reflect::set(&e, &"status".into(), &JsValue::from(*status));
-    }
-    if let Some(cause) = &fail.cause {
-        let _ = Reflect::set(&e, &"cause".into(), cause);
-    }
-    e.into()
+    let status = match err {
+        ChatError::Http { status, .. } => Some(*status),
+        _ => None,
+    };
+    let cause = fail.cause.clone().unwrap_or(JsValue::UNDEFINED);
+    make(&err.to_string(), &err.code(), status, &cause)
 }
 
 /// `to_js` for a bare `ChatError`.

@@ -51,8 +51,54 @@ for (const q of queries) {
   }
   results.push({ name: q.name, params: q.params, returned: r0.users.length, total: r0.total, latencyMs: summary(lat) });
 }
+/**
+ * What typed errors with the caller's stack cost per call, in µs: the package's own
+ * finishClasses (js/user.js wrapAsync) on a stand-in class whose methods settle at once,
+ * rejecting with makeRejection's error (no stack; the wrapper captures the caller's),
+ * against the same methods unwrapped rejecting with a ChatError made with its stack (what
+ * a rejection cost before). Interleaved blocks; the median block.
+ */
+async function wrapperCost() {
+  const { ChatError, makeRejection, finishClasses } = await import("../../js/user.js");
+  class Plain {}
+  class Wrapped {}
+  Plain.prototype.getUser = async () => 1;
+  Plain.prototype.createUser = async () => {
+    throw new ChatError("ID is required", "ID_REQUIRED");
+  };
+  Wrapped.prototype.getUser = Plain.prototype.getUser;
+  Wrapped.prototype.createUser = async () => {
+    throw makeRejection("ID is required", "ID_REQUIRED");
+  };
+  for (const c of [Plain, Wrapped]) {
+    c.prototype.destroy = () => {};
+    for (const m of ["updateUser", "deleteUser", "restoreUser", "getUserByEmail", "getUserByExternalId", "deleteUsers", "getUsers", "__update"]) c.prototype[m] = c.prototype.getUser;
+    c.init = async () => new c();
+  }
+  finishClasses(Wrapped);
+  const block = 20_000;
+  const time = async (obj, name) => {
+    const t0 = performance.now();
+    for (let i = 0; i < block; i++) {
+      try {
+        await obj[name]("x");
+      } catch {}
+    }
+    return ((performance.now() - t0) * 1000) / block;
+  };
+  const plain = new Plain();
+  const wrapped = new Wrapped();
+  const out = { resolved: [], rejected: [] };
+  for (let round = 0; round < 15; round++) {
+    out.resolved.push((await time(wrapped, "getUser")) - (await time(plain, "getUser")));
+    out.rejected.push((await time(wrapped, "createUser")) - (await time(plain, "createUser")));
+  }
+  return { resolvedUs: summary(out.resolved), rejectedUs: summary(out.rejected) };
+}
+
 const result = {
   n,
+  wrapper: await wrapperCost(),
   createMs,
   createPerSec: n / (createMs / 1000),
   memory: { rssDelta: mem1.rss - mem0.rss, heapUsedDelta: mem1.heapUsed - mem0.heapUsed, externalDelta: mem1.external - mem0.external, wasmBefore: wasm0, wasmAfter: wasm1 },

@@ -250,7 +250,9 @@ test("getUsers sort by an unknown field is refused", async () => {
 });
 
 test("getUsers with a wrong-typed sort / filter / page rejects with INVALID_ARGUMENT", async () => {
-  await rejects(() => chat.getUsers({ sort: "name" }), { code: "INVALID_ARGUMENT", message: /sort/, label: "sort: string" });
+  // (A bare key is PubNub's shorthand for { key: "asc" }; other non-objects are refused.)
+  await rejects(() => chat.getUsers({ sort: 5 }), { code: "INVALID_ARGUMENT", message: /sort/, label: "sort: number" });
+  await rejects(() => chat.getUsers({ sort: "nonsense" }), { code: "INVALID_ARGUMENT", message: /sort/, label: "sort: unknown key" });
   await rejects(() => chat.getUsers({ filter: 5 }), { code: "INVALID_ARGUMENT", message: /filter/, label: "filter: number" });
   await rejects(() => chat.getUsers({ page: "next" }), { code: "INVALID_ARGUMENT", message: /page/, label: "page: string" });
   await rejects(() => chat.getUsers({ page: { next: 5 } }), { code: "INVALID_ARGUMENT", label: "page.next: number" });

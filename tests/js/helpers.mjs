@@ -7,7 +7,7 @@
 // tests (or runs) may use the same id.
 
 import assert from "node:assert/strict";
-import { Chat } from "ferrochat";
+import { Chat, ChatError } from "ferrochat";
 
 /** How long to wait for something that should happen (an event, a page). */
 export const EVENT_TIMEOUT_MS = 5000;
@@ -139,6 +139,7 @@ export function callAsync(fn, label = "call") {
 /** Asserts that `err` is an Error with a string code (and the given code/message when set). */
 export function assertCodedError(err, { code, message, label = "error" } = {}) {
   assert.ok(err instanceof Error, `${label}: expected an Error instance, got ${describe(err)}`);
+  assert.ok(err instanceof ChatError, `${label}: expected a ChatError, got ${err.name}: ${err.message}`);
   assert.equal(typeof err.code, "string", `${label}: error.code must be a string (message: ${err.message})`);
   if (code !== undefined) {
     assert.equal(err.code, code, `${label}: wrong code (message: ${err.message})`);

@@ -1,5 +1,6 @@
-// Runs `tsc --noEmit` over each project of this suite (every one runs even if an earlier one
-// fails), prints the errors, and ends with a "N passed, N failed" line.
+// Runs `tsc --noEmit` over each project of this suite, then compiles runtime.ts (NodeNext and
+// bundler resolution) and runs the output against pkg/. Every step runs even if an earlier
+// one fails; prints the errors and ends with a "N passed, N failed" line.
 
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -14,18 +15,30 @@ const PROJECTS = [
   ["tsconfig.es2022.json", "the .d.ts compiles with lib es2022 (no esnext.disposable) and skipLibCheck false"],
 ];
 
+/** Compiled, then run: [project, its output, what it proves]. */
+const RUNTIME = [
+  ["tsconfig.runtime.json", "build/nodenext/runtime.js", "runtime.ts (NodeNext) compiles and runs: types = runtime"],
+  ["tsconfig.runtime-bundler.json", "build/bundler/runtime.js", "runtime.ts (bundler resolution) compiles and runs"],
+];
+
 let passed = 0;
 let failed = 0;
-for (const [project, what] of PROJECTS) {
-  const r = spawnSync(process.execPath, [tsc, "--noEmit", "--pretty", "false", "-p", project], { encoding: "utf8" });
+/** Runs `args` with node; reports `name: what` as passed or failed with its output. */
+function step(name, what, args) {
+  const r = spawnSync(process.execPath, args, { encoding: "utf8" });
   const out = `${r.stdout}${r.stderr}`.trim();
   if (r.status === 0) {
     passed += 1;
-    console.log(`ok - ${project}: ${what}`);
+    console.log(`ok - ${name}: ${what}`);
   } else {
     failed += 1;
-    console.log(`not ok - ${project}: ${what}\n${out.replace(/^/gm, "    ")}`);
+    console.log(`not ok - ${name}: ${what}\n${out.replace(/^/gm, "    ")}`);
   }
+  return r.status === 0;
+}
+for (const [project, what] of PROJECTS) step(project, what, [tsc, "--noEmit", "--pretty", "false", "-p", project]);
+for (const [project, output, what] of RUNTIME) {
+  if (step(project, "compiles (tsc --strict)", [tsc, "--pretty", "false", "-p", project])) step(output, what, [output]);
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
