@@ -67,6 +67,27 @@ test("package.json: 'types' is the first key of every conditions object (style p
   walk(rootExport(), "exports['.']");
 });
 
+test("package.json: what npm shows (repository, homepage, bugs, license, keywords, engines)", () => {
+  const pj = pkgJson();
+  assert.match(pj.repository?.url ?? "", /^git\+https:\/\/.+\.git$/);
+  assert.match(pj.homepage ?? "", /^https:\/\//);
+  assert.match(pj.bugs?.url ?? "", /^https:\/\/.+\/issues$/);
+  assert.equal(pj.license, "MIT OR Apache-2.0");
+  assert.ok(pj.keywords?.length >= 3);
+  assert.match(pj.engines?.node ?? "", /^>=\d+/);
+});
+
+test("the package README is for npm users: install first, no contributor commands", () => {
+  const readme = fs.readFileSync(path.join(pkgDir(), "README.md"), "utf8");
+  const head = readme.split("\n").slice(0, 20).join("\n");
+  assert.match(head, /^# ferrochat\n/);
+  assert.match(head, /npm install ferrochat/, "npm install within the first lines");
+  assert.doesNotMatch(readme, /npm run demo|npm test|cargo run/, "no contributor commands");
+  for (const section of ["## Quick start", "## Backends", "### Running a local server", "## API", "## Errors", "## Logging", "## Differences from @pubnub/chat", "## Browsers and bundlers"]) {
+    assert.ok(readme.includes(section), `README has ${section}`);
+  }
+});
+
 test("npm pack would publish every file the exports name, and the .wasm", async () => {
   const r = await new Promise((resolve) => {
     const child = spawn("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: pkgDir(), stdio: ["ignore", "pipe", "pipe"] });

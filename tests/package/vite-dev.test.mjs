@@ -84,7 +84,7 @@ async function devServerRun(t, label, screenshot, extraConfig = {}) {
 
 // Vite's dev server pre-bundles dependencies into node_modules/.vite/deps/, away from the
 // .wasm that `new URL(..., import.meta.url)` points next to; like other wasm packages,
-// ferrochat documents `optimizeDeps: { exclude: ["ferrochat"] }` (README, "Package").
+// ferrochat documents `optimizeDeps: { exclude: ["ferrochat"] }` (js/README.md, "Browsers and bundlers").
 // Production builds (`vite build`) need nothing: see the next file's test.
 test("Vite dev server with optimizeDeps.exclude: ['ferrochat'] runs in Chromium", async (t) => {
   await devServerRun(t, "the app failed under the Vite dev server (ferrochat excluded from pre-bundling)", "vite-dev-exclude", {
