@@ -97,9 +97,34 @@ function relTime(iso) {
   if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
   return new Date(t).toLocaleDateString();
 }
+/** What each error code means to someone using the page (codes: the package README). */
+const HUMAN = {
+  ID_REQUIRED: "Enter a user ID.",
+  USER_EXISTS: "A user with this ID already exists: choose another ID.",
+  USER_NOT_FOUND: "This user no longer exists (someone may have deleted it).",
+  USER_DELETED: "This user is archived (soft-deleted).",
+  CURRENT_USER_DELETED: "Your user was deleted, so this session has ended.",
+  DESTROYED: "This session has ended: reload the page.",
+  CONFLICT: "Someone else kept changing this user at the same time: try again.",
+  REFUSED_ALL_USERS: "That would delete every user, so it was refused.",
+  NETWORK: "Cannot reach the server: check that it is running and your connection.",
+  TIMEOUT: "The server took too long to answer: try again.",
+  MALFORMED_RESPONSE: "The server sent a reply this page cannot read.",
+  HTTP_403: "The server refused this request (check the keys).",
+  HTTP_429: "The server is busy: try again in a moment.",
+};
+
+/**
+ * A ChatError as a sentence for people: what the code means, else the SDK's message
+ * (which names the field, e.g. "name must not be empty"), capitalised. Never a raw code.
+ */
 function errText(e) {
+  const human = HUMAN[e?.code];
+  if (human) return human;
   const msg = e?.message || String(e);
-  return e?.code && !msg.includes(e.code) ? `${e.code}: ${msg}` : msg;
+  const sentence = msg.charAt(0).toUpperCase() + msg.slice(1);
+  if (/^HTTP_5\d\d$/.test(e?.code ?? "")) return `The server failed (${e.status}): try again.`;
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }
 /** Which form field an SDK error is about: "name must…", "custom.team must…", ID codes. */
 function errorField(e) {

@@ -127,7 +127,8 @@ test("invalid edits show the SDK's error inline, next to the field", async () =>
   await dlg.getByRole("button", { name: "Save changes" }).click();
   const err = dlg.locator("#err-name");
   await err.waitFor();
-  assert.equal(await err.textContent(), "INVALID_ARGUMENT: name must not be empty or only whitespace");
+  // A person's sentence, not a raw code.
+  assert.equal(await err.textContent(), "Name must not be empty or only whitespace.");
   assert.equal(await name.getAttribute("aria-invalid"), "true");
   assert.equal(await name.evaluate((el) => el === document.activeElement), true, "focus moves to the field");
   assert.ok(await dlg.isVisible(), "the editor stays open");
@@ -139,14 +140,14 @@ test("invalid edits show the SDK's error inline, next to the field", async () =>
   await dlg.getByRole("button", { name: "Save changes" }).click();
   const rowErr = dlg.locator(".custom-row", { has: page.getByLabel("Value of level") }).locator(".field-error");
   await page.waitForFunction(() => [...document.querySelectorAll(".custom-row .field-error")].some((p) => p.textContent));
-  assert.match(await rowErr.textContent(), /custom\.level must be a finite number/);
+  assert.match(await rowErr.textContent(), /^Custom\.level must be a finite number/);
 
   // status too long
   await dlg.getByLabel("Value of level").fill("3");
   await dlg.getByLabel("Status", { exact: true }).fill("x".repeat(51));
   await dlg.getByRole("button", { name: "Save changes" }).click();
   await dlg.locator("#err-status").waitFor();
-  assert.match(await dlg.locator("#err-status").textContent(), /status must be at most 50 characters/);
+  assert.match(await dlg.locator("#err-status").textContent(), /^Status must be at most 50 characters/);
   await page.screenshot({ path: shot("server-error-status.png") });
   await dlg.getByRole("button", { name: "Cancel" }).click();
   await dlg.waitFor({ state: "hidden" });
@@ -159,7 +160,7 @@ test("invalid edits show the SDK's error inline, next to the field", async () =>
   await dlg.getByLabel("Name", { exact: true }).fill("Another Alice");
   await dlg.getByRole("button", { name: "Create user" }).click();
   await dlg.locator("#err-id").waitFor();
-  assert.equal(await dlg.locator("#err-id").textContent(), "USER_EXISTS: User with this ID already exists");
+  assert.equal(await dlg.locator("#err-id").textContent(), "A user with this ID already exists: choose another ID.");
   await dlg.getByLabel("User ID").fill("bad/id");
   await dlg.getByRole("button", { name: "Create user" }).click();
   await page.waitForFunction(() => /must not contain/.test(document.querySelector("#err-id").textContent));
