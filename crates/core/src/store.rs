@@ -9,6 +9,7 @@ use crate::patch::{stamp, UserPatch};
 use crate::time::Clock;
 use crate::validate::validate_id;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What a write requires of the existing record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,9 +32,12 @@ pub struct SetOutcome {
 }
 
 /// Users by id, plus the clock that stamps every change.
+///
+/// Records are kept behind `Arc`s (each is immutable once stored; a write replaces it), so
+/// [`MemoryStore::snapshot`] can hand out the whole set for one reference count per user.
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStore {
-    users: HashMap<String, User>,
+    users: HashMap<String, Arc<User>>,
     clock: Clock,
 }
 
@@ -53,7 +57,19 @@ impl MemoryStore {
 
     /// The user with this id.
     pub fn get(&self, id: &str) -> Option<&User> {
-        self.users.get(id)
+        self.users.get(id).map(Arc::as_ref)
+    }
+
+    /// The user with this id, as a shared handle (no copy of the record).
+    pub fn get_shared(&self, id: &str) -> Option<Arc<User>> {
+        self.users.get(id).cloned()
+    }
+
+    /// Every user as a shared handle, in no particular order. Costs one reference count
+    /// per user, not a copy of the records, so a caller behind a lock can take it and
+    /// filter and sort after releasing the lock.
+    pub fn snapshot(&self) -> Vec<Arc<User>> {
+        self.users.values().cloned().collect()
     }
 
     /// Number of users.
@@ -68,11 +84,16 @@ impl MemoryStore {
 
     /// Every user, in no particular order.
     pub fn users(&self) -> impl Iterator<Item = &User> {
-        self.users.values()
+        self.users.values().map(Arc::as_ref)
     }
 
     /// Puts a record in as it is (loading from disk).
     pub fn insert(&mut self, user: User) {
+        self.insert_shared(Arc::new(user));
+    }
+
+    /// Puts a shared record in as it is (undoing a write).
+    pub fn insert_shared(&mut self, user: Arc<User>) {
         self.users.insert(user.id.clone(), user);
     }
 
@@ -98,7 +119,7 @@ impl MemoryStore {
         now_ticks: u64,
     ) -> Result<SetOutcome> {
         validate_id(id)?;
-        let existing = self.users.get(id);
+        let existing = self.users.get(id).map(Arc::as_ref);
         if let Some(tag) = if_match {
             if existing.is_none_or(|u| u.etag != tag) {
                 return Err(ChatError::PreconditionFailed);
@@ -115,7 +136,7 @@ impl MemoryStore {
         };
         let timetoken = self.clock.tick(now_ticks);
         stamp(&mut user, &mut cs, timetoken);
-        self.users.insert(id.to_string(), user.clone());
+        self.users.insert(id.to_string(), Arc::new(user.clone()));
         Ok(SetOutcome {
             user,
             event: Some(Event {
@@ -141,12 +162,12 @@ impl MemoryStore {
 
     /// Runs a list query.
     pub fn list(&self, query: &ListQuery) -> Result<ListPage> {
-        query.run(self.users.values())
+        query.run(self.users())
     }
 
     /// Runs a list query; the page borrows the store's records.
     pub fn select(&self, query: &ListQuery) -> Result<ListPage<Vec<&User>>> {
-        query.select(self.users.values())
+        query.select(self.users())
     }
 }
 
@@ -189,6 +210,9 @@ mod tests {
             .set("u1", &named("Bo"), SetMode::Update, None, NOW)
             .unwrap();
         assert_ne!(b.user.etag, a.user.etag);
+        let snap = s.snapshot();
+        assert_eq!((snap.len(), &*snap[0]), (1, &b.user));
+        assert!(Arc::ptr_eq(&snap[0], &s.get_shared("u1").unwrap()));
         assert!(b.user.updated > a.user.updated);
         assert!(b.event.unwrap().timetoken > NOW);
     }
@@ -222,6 +246,7 @@ mod tests {
         let e = s.remove("u1", NOW).unwrap().unwrap();
         assert!(matches!(e.kind, EventKind::Delete { .. }));
         assert!(s.remove("u1", NOW).unwrap().is_none());
+        assert!(s.snapshot().is_empty() && s.get_shared("u1").is_none());
         assert_eq!(s.remove("", NOW).unwrap_err(), ChatError::IdRequired);
         assert!(s.is_empty());
     }
