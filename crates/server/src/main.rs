@@ -33,7 +33,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(ferrochat_server::run(config)) {
+    match runtime.block_on(ferrochat_server::run(*config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ferrochat-server: {e}");

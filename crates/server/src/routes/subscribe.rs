@@ -1,6 +1,6 @@
 //! Subscribe v2 long-poll (protocol.md §5): handshake, catch-up from a cursor, hold.
 
-use super::parse_channels;
+use super::{blocking, parse_channels};
 use crate::error::{ApiError, Detail, Family};
 use crate::hub::REGION;
 use crate::query::{raw_segments, segment, Query};
@@ -9,6 +9,7 @@ use crate::server::State;
 use axum::extract;
 use axum::http::Uri;
 use axum::response::Response;
+use ferrochat_core::json::write_str;
 use ferrochat_core::wire;
 use std::fmt::Write;
 use tokio::time::Instant;
@@ -20,6 +21,10 @@ const F: Family = Family::Subscribe;
 /// Without `tt` (or with `tt=0`) answers at once with a fresh cursor. Otherwise answers as
 /// soon as there are events after `tt` on the channels (at most 100, oldest first, `t.t` =
 /// the last one's timetoken), or after the hold time with no events and `t.t` = `tt`.
+///
+/// When events after `tt` on a requested channel are no longer kept (dropped by a
+/// retention cap or by age), the reply comes at once and carries `"truncated":true` next
+/// to `t` and `m` (official clients ignore the key; ferrochat re-reads what it streams).
 pub async fn subscribe(
     extract::State(state): extract::State<State>,
     uri: Uri,
@@ -40,28 +45,39 @@ pub async fn subscribe(
         Some(v) => Some(parse_timetoken(v)?),
     };
     let Some(after) = cursor else {
-        let tt = state.app.handshake_token();
+        let shared = state.clone();
+        let tt = blocking(F, move || shared.app.handshake_token()).await?;
         return Ok(respond::javascript(format!(
             "{{\"t\":{{\"t\":\"{tt}\",\"r\":{REGION}}},\"m\":[]}}"
         )));
     };
     let deadline = Instant::now() + state.subscribe_timeout;
     let mut shutdown = state.shutdown.clone();
-    let (events, _why) = state
+    let batch = state
         .app
         .hub()
         .wait(&channels, after, deadline, &mut shutdown)
         .await;
-    let tt = events.last().map_or(after, |e| e.timetoken);
-    let mut out = String::with_capacity(64 + events.len() * 256);
-    let _ = write!(out, "{{\"t\":{{\"t\":\"{tt}\",\"r\":{REGION}}},\"m\":[");
-    for (i, event) in events.iter().enumerate() {
+    let mut key = String::with_capacity(sub_key.len() + 2);
+    let _ = write_str(&mut key, &sub_key);
+    let size: usize = batch.events.iter().map(|e| e.size() + key.len()).sum();
+    let mut out = String::with_capacity(64 + size);
+    let _ = write!(
+        out,
+        "{{\"t\":{{\"t\":\"{}\",\"r\":{REGION}}},\"m\":[",
+        batch.next
+    );
+    for (i, event) in batch.events.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        event.write_envelope(&mut out, &sub_key);
+        event.write_envelope(&mut out, &key);
     }
-    out.push_str("]}");
+    out.push(']');
+    if batch.truncated {
+        out.push_str(",\"truncated\":true");
+    }
+    out.push('}');
     Ok(respond::javascript(out))
 }
 
