@@ -75,7 +75,7 @@ impl Precondition {
 pub struct Domain {
     store: RwLock<MemoryStore>,
     /// The event hub.
-    pub hub: Hub,
+    pub hub: Arc<Hub>,
     /// The last timetoken handed out (for `/time` without a lock).
     last_tt: AtomicU64,
 }
@@ -148,7 +148,7 @@ impl App {
         );
         let domain = Arc::new(Domain {
             store: RwLock::new(store),
-            hub,
+            hub: Arc::new(hub),
             last_tt: AtomicU64::new(last),
         });
         let mark = domain.hub.dropped_max();
@@ -159,7 +159,7 @@ impl App {
     }
 
     /// The event hub.
-    pub fn hub(&self) -> &Hub {
+    pub fn hub(&self) -> &Arc<Hub> {
         &self.domain.hub
     }
 

@@ -32,6 +32,13 @@ pub const REGION: u32 = 1;
 pub const MAX_TOMBSTONES: usize = 100_000;
 /// Bytes counted per event on top of its envelope (bookkeeping).
 const EVENT_OVERHEAD: usize = 96;
+/// Under load (at least [`BUSY_EVENTS`] events a millisecond), how long a woken poll waits
+/// for more events before it answers, so that one reply carries many events instead of a
+/// few: fewer round trips for the server and the clients. A light load (a user changed
+/// now and then) is answered at once.
+pub const COALESCE: std::time::Duration = std::time::Duration::from_millis(2);
+/// Events pushed within one millisecond from which the hub counts as busy.
+pub const BUSY_EVENTS: usize = 8;
 
 /// Timetoken ticks per second.
 const TICKS_PER_SEC: u64 = 1000 * TICKS_PER_MS;
@@ -273,6 +280,12 @@ pub struct Hub {
     inner: Mutex<Inner>,
     rules: Rules,
     next_waiter: AtomicU64,
+    /// Writes accepted whose events are not pushed yet.
+    writes_pending: AtomicU64,
+    /// Whether events arrive at [`BUSY_EVENTS`] a millisecond or more.
+    busy: std::sync::atomic::AtomicBool,
+    /// Start of the current millisecond window and the events pushed in it.
+    rate: Mutex<(Option<Instant>, usize)>,
 }
 
 impl Hub {
@@ -288,7 +301,25 @@ impl Hub {
             }),
             rules: Rules::from(retention),
             next_waiter: AtomicU64::new(1),
+            writes_pending: AtomicU64::new(0),
+            busy: std::sync::atomic::AtomicBool::new(false),
+            rate: Mutex::new((None, 0)),
         }
+    }
+
+    /// A write was queued (its events, if any, will be pushed later).
+    pub fn write_queued(&self) {
+        self.writes_pending.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `n` queued writes are done (their events are about to be pushed, or there are none).
+    pub fn writes_settled(&self, n: usize) {
+        let n = n as u64;
+        let _ = self
+            .writes_pending
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| {
+                Some(p.saturating_sub(n))
+            });
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -311,6 +342,7 @@ impl Hub {
                 (e.timetoken, e.channel.as_str(), text, split)
             })
             .collect();
+        self.count_rate(events.len());
         let rules = &self.rules;
         let mut dropped = Vec::new();
         let mut guard = self.lock();
@@ -380,6 +412,29 @@ impl Hub {
         dropped
     }
 
+    /// Counts `n` pushed events into the rate that decides whether polls coalesce.
+    fn count_rate(&self, n: usize) {
+        const WINDOW: std::time::Duration = std::time::Duration::from_millis(1);
+        let now = Instant::now();
+        let mut rate = self.rate.lock().unwrap_or_else(PoisonError::into_inner);
+        let (start, count) = &mut *rate;
+        match start {
+            Some(s) if now.saturating_duration_since(*s) < WINDOW => *count += n,
+            _ => {
+                // A new window: the previous one says whether the load goes on.
+                let contiguous =
+                    start.is_some_and(|s| now.saturating_duration_since(s) < 2 * WINDOW);
+                self.busy
+                    .store(contiguous && *count >= BUSY_EVENTS, Ordering::Relaxed);
+                *start = Some(now);
+                *count = n;
+            }
+        }
+        if *count >= BUSY_EVENTS {
+            self.busy.store(true, Ordering::Relaxed);
+        }
+    }
+
     /// Drops events by age (relative to `now_ticks`): those older than the maximum age, and
     /// those older than the retention age that are not among the last few of their channel.
     /// Forgets idle channels. Returns the timetokens of the events dropped.
@@ -440,43 +495,78 @@ impl Hub {
             .collect(channels.iter().map(String::as_str), after)
     }
 
-    /// Waits until there are events after `after` on `channels` (or some were dropped),
-    /// `deadline` passes or `shutdown` turns true; returns what there is then.
+    /// Registers a poll on `channels`; `key` names the list (the raw path segment) so a
+    /// connection can reuse the registration for its next poll on the same list.
+    pub fn subscribe(self: &Arc<Self>, key: String, channels: Vec<String>) -> Subscription {
+        let waiter = Arc::new(Waiter::default());
+        let id = self.next_waiter.fetch_add(1, Ordering::Relaxed);
+        self.lock().register(&channels, id, &waiter);
+        Subscription {
+            hub: self.clone(),
+            key,
+            channels,
+            id,
+            waiter,
+            resume: None,
+        }
+    }
+
+    /// Waits until there are events after `after` on the subscription's channels (or some
+    /// were dropped), `deadline` passes or `shutdown` turns true; returns what there is
+    /// then. Looks at every channel only when it must (a new subscription, another cursor,
+    /// a full reply last time); otherwise only at the channels pushed to since. Woken while
+    /// more writes are queued, it waits for them (at most [`COALESCE`]) so that one reply
+    /// carries them all.
     pub async fn wait(
         &self,
-        channels: &[String],
+        sub: &mut Subscription,
         after: u64,
         deadline: Instant,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Batch {
-        let waiter = Arc::new(Waiter::default());
-        let id = self.next_waiter.fetch_add(1, Ordering::Relaxed);
-        {
-            let mut inner = self.lock();
-            let batch = inner.collect(channels.iter().map(String::as_str), after);
-            if batch.is_ready() || *shutdown.borrow_and_update() {
+        let mut everything = sub.resume != Some(after);
+        sub.resume = None;
+        loop {
+            let batch = {
+                let inner = self.lock();
+                let fired = std::mem::take(
+                    &mut *sub
+                        .waiter
+                        .fired
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner),
+                );
+                if std::mem::take(&mut everything) {
+                    inner.collect(sub.channels.iter().map(String::as_str), after)
+                } else {
+                    inner.collect(fired.iter().map(|c| &**c), after)
+                }
+            };
+            if batch.is_ready() {
+                // A full reply may leave more on the channels it read: look at all next time.
+                if batch.events.len() < MAX_PER_RESPONSE {
+                    sub.resume = Some(batch.next);
+                }
                 return batch;
             }
-            inner.register(channels, id, &waiter);
-        }
-        let _registered = Registration {
-            hub: self,
-            channels,
-            id,
-        };
-        loop {
+            if *shutdown.borrow_and_update() {
+                sub.resume = Some(after);
+                return self.idle(after);
+            }
             tokio::select! {
-                _ = waiter.notify.notified() => {
-                    let fired = std::mem::take(
-                        &mut *waiter.fired.lock().unwrap_or_else(PoisonError::into_inner),
-                    );
-                    let batch = self.lock().collect(fired.iter().map(|c| &**c), after);
-                    if batch.is_ready() {
-                        return batch;
-                    }
+                _ = sub.waiter.notify.notified() => {}
+                _ = tokio::time::sleep_until(deadline) => {
+                    sub.resume = Some(after);
+                    return self.idle(after);
                 }
-                _ = tokio::time::sleep_until(deadline) => return self.idle(after),
-                _ = shutdown.changed() => return self.idle(after),
+                _ = shutdown.changed() => {
+                    sub.resume = Some(after);
+                    return self.idle(after);
+                }
+            }
+            if self.writes_pending.load(Ordering::Relaxed) > 0 || self.busy.load(Ordering::Relaxed)
+            {
+                tokio::time::sleep_until((Instant::now() + COALESCE).min(deadline)).await;
             }
         }
     }
@@ -590,17 +680,48 @@ impl Inner {
     }
 }
 
-/// A poll's registration; unregisters when the poll ends (answered, timed out, or dropped
-/// because the client went away).
-struct Registration<'a> {
-    hub: &'a Hub,
-    channels: &'a [String],
+/// A long-poll's registration on its channels. A connection keeps it between its polls
+/// ([`PollSlot`]) while they ask for the same channels, so a subscriber's next poll costs
+/// the channels that changed, not all of its channels. Unregisters when dropped (the
+/// connection closed, or asked for other channels).
+#[derive(Debug)]
+pub struct Subscription {
+    hub: Arc<Hub>,
+    key: String,
+    channels: Vec<String>,
     id: u64,
+    waiter: Arc<Waiter>,
+    /// A cursor from which only the channels pushed to since can have news.
+    resume: Option<u64>,
 }
 
-impl Drop for Registration<'_> {
+impl Subscription {
+    /// The channel list (raw path segment) it was made for.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
+impl Drop for Subscription {
     fn drop(&mut self) {
-        self.hub.lock().unregister(self.channels, self.id);
+        self.hub.lock().unregister(&self.channels, self.id);
+    }
+}
+
+/// Where a connection keeps its subscription between polls (a request extension).
+#[derive(Debug, Clone, Default)]
+pub struct PollSlot(Arc<Mutex<Option<Subscription>>>);
+
+impl PollSlot {
+    /// Takes the kept subscription if it is for `key`; drops it otherwise.
+    pub fn take(&self, key: &str) -> Option<Subscription> {
+        let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+        kept.filter(|s| s.key == key)
+    }
+
+    /// Keeps `sub` for the connection's next poll.
+    pub fn keep(&self, sub: Subscription) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(sub);
     }
 }
 
@@ -749,61 +870,80 @@ mod tests {
         );
     }
 
+    fn sub(h: &Arc<Hub>, channels: &[&str]) -> Subscription {
+        let list: Vec<String> = channels.iter().map(|c| c.to_string()).collect();
+        h.subscribe(list.join(","), list)
+    }
+
     #[tokio::test]
     async fn a_push_wakes_only_the_polls_of_its_channel() {
         let h = Arc::new(hub(Retention::default()));
         let (_tx, mut rx) = watch::channel(false);
-        let b = h
-            .wait(
-                &["a".to_string()],
-                0,
-                Instant::now() + Duration::from_millis(20),
-                &mut rx,
-            )
-            .await;
+        let mut a = sub(&h, &["a"]);
+        let soon = || Instant::now() + Duration::from_millis(20);
+        let b = h.wait(&mut a, 0, soon(), &mut rx).await;
         assert!(!b.is_ready() && b.next == 0);
-        assert_eq!(h.waiting(), 0, "a timed-out poll unregisters");
+        assert_eq!(h.waiting(), 1, "kept for the next poll");
+        drop(a);
+        assert_eq!(h.waiting(), 0, "a dropped subscription unregisters");
         assert!(h.lock().channels.is_empty(), "and leaves nothing behind");
         let mut idle = Vec::new();
         for i in 0..50 {
             let h = h.clone();
             let mut rx = rx.clone();
+            let mut s = sub(&h, &[&format!("idle-{i}")]);
             idle.push(tokio::spawn(async move {
-                h.wait(
-                    &[format!("idle-{i}")],
-                    0,
-                    Instant::now() + Duration::from_secs(30),
-                    &mut rx,
-                )
-                .await
+                h.wait(&mut s, 0, Instant::now() + Duration::from_secs(30), &mut rx)
+                    .await
             }));
         }
         let h2 = h.clone();
+        let mut az = sub(&h, &["a", "z"]);
+        let mut rx2 = rx.clone();
         let waiter = tokio::spawn(async move {
-            let mut rx = rx.clone();
-            h2.wait(
-                &["a".to_string(), "z".to_string()],
-                0,
-                Instant::now() + Duration::from_secs(30),
-                &mut rx,
-            )
-            .await
+            let rx = &mut rx2;
+            let b = h2
+                .wait(&mut az, 0, Instant::now() + Duration::from_secs(30), rx)
+                .await;
+            (b, az)
         });
         while h.waiting() < 52 {
             tokio::task::yield_now().await;
         }
         h.push_batch(&[msg(7, "b")]);
         h.push_batch(&[msg(8, "a")]);
-        let b = waiter.await.unwrap();
+        let (b, mut az) = waiter.await.unwrap();
         assert_eq!(tts(&b), [8]);
-        assert_eq!(h.waiting(), 50, "the idle polls are still waiting");
         for t in &idle {
-            assert!(!t.is_finished());
+            assert!(!t.is_finished(), "the idle polls are still waiting");
         }
         for t in idle {
             t.abort();
             let _ = t.await;
         }
-        assert_eq!(h.waiting(), 0, "dropped polls unregister");
+        assert_eq!(h.waiting(), 2, "aborted polls unregister; a and z stay");
+        // The kept subscription's next poll reads only what was pushed since.
+        h.push_batch(&[msg(9, "z"), msg(10, "b")]);
+        let b = h.wait(&mut az, 8, soon(), &mut rx).await;
+        assert_eq!(tts(&b), [9]);
+        // Another cursor reads every channel again.
+        let b = h.wait(&mut az, 0, soon(), &mut rx).await;
+        assert_eq!(tts(&b), [8, 9]);
+        let b = h.wait(&mut az, 9, soon(), &mut rx).await;
+        assert!(!b.is_ready());
+    }
+
+    #[test]
+    fn a_slot_keeps_a_subscription_for_the_same_channels_only() {
+        let h = Arc::new(hub(Retention::default()));
+        let slot = PollSlot::default();
+        slot.keep(sub(&h, &["a", "b"]));
+        assert!(slot.take("a,c").is_none(), "another list drops it");
+        assert_eq!(h.waiting(), 0);
+        slot.keep(sub(&h, &["a", "b"]));
+        assert_eq!(
+            slot.take("a,b").map(|s| s.key().to_string()).as_deref(),
+            Some("a,b")
+        );
     }
 }

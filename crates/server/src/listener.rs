@@ -9,6 +9,7 @@
 use crate::cli::Limits;
 use crate::conn::{ConnState, Guarded, Timeouts};
 use crate::error::{ApiError, Family};
+use crate::hub::PollSlot;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::Router;
 use hyper::body::Incoming;
@@ -176,10 +177,12 @@ async fn connection(
     let keep_alive =
         HeaderValue::from_str(&format!("timeout={}", limits.keep_alive_timeout.as_secs()))
             .unwrap_or(HeaderValue::from_static("timeout=5"));
-    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+    let slot = PollSlot::default();
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         let mut router = router.clone();
         let state = state.clone();
         let keep_alive = keep_alive.clone();
+        req.extensions_mut().insert(slot.clone());
         state.begin();
         async move {
             let mut response = router.call(req).await?;

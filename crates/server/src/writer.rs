@@ -15,7 +15,7 @@
 
 use crate::app::{now_ticks, Domain, Message, Precondition, WriteError};
 use crate::db::{Db, UserWrite};
-use crate::hub::{EventType, StoredEvent};
+use crate::hub::{EventType, Hub, StoredEvent};
 use ferrochat_core::store::SetOutcome;
 use ferrochat_core::{ChatError, MemoryStore, SetMode, User, UserPatch};
 use std::sync::Arc;
@@ -70,16 +70,18 @@ type Reply = oneshot::Sender<Result<Done, WriteError>>;
 #[derive(Debug, Clone)]
 pub struct Handle {
     tx: mpsc::Sender<(Op, Reply)>,
+    hub: Arc<Hub>,
 }
 
 impl Handle {
     /// Queues a write and waits until it is committed (or refused).
     pub async fn submit(&self, op: Op) -> Result<Done, WriteError> {
         let (reply, answer) = oneshot::channel();
-        self.tx
-            .send((op, reply))
-            .await
-            .map_err(|_| WriteError::Stopped)?;
+        self.hub.write_queued();
+        if self.tx.send((op, reply)).await.is_err() {
+            self.hub.writes_settled(1);
+            return Err(WriteError::Stopped);
+        }
         answer.await.map_err(|_| WriteError::Stopped)?
     }
 }
@@ -122,10 +124,11 @@ impl Writer {
     /// Starts the writer thread; it stops when every [`Handle`] is gone.
     pub fn spawn(self) -> std::io::Result<Handle> {
         let (tx, rx) = mpsc::channel(QUEUE);
+        let hub = self.domain.hub.clone();
         std::thread::Builder::new()
             .name("ferrochat-writer".into())
             .spawn(move || self.run(rx))?;
-        Ok(Handle { tx })
+        Ok(Handle { tx, hub })
     }
 
     fn run(mut self, mut rx: mpsc::Receiver<(Op, Reply)>) {
@@ -185,6 +188,7 @@ impl Writer {
             let dropped = domain.hub.prune(now);
             self.dropped.extend(dropped);
         }
+        domain.hub.writes_settled(replies.len());
         let mark = domain.hub.dropped_max();
         let Stage {
             writes,

@@ -2,11 +2,11 @@
 
 use super::{blocking, parse_channels};
 use crate::error::{ApiError, Detail, Family};
-use crate::hub::REGION;
+use crate::hub::{PollSlot, REGION};
 use crate::query::{raw_segments, segment, Query};
 use crate::respond;
 use crate::server::State;
-use axum::extract;
+use axum::extract::{self, Extension};
 use axum::http::Uri;
 use axum::response::Response;
 use ferrochat_core::json::write_str;
@@ -27,14 +27,20 @@ const F: Family = Family::Subscribe;
 /// to `t` and `m` (official clients ignore the key; ferrochat re-reads what it streams).
 pub async fn subscribe(
     extract::State(state): extract::State<State>,
+    slot: Option<Extension<PollSlot>>,
     uri: Uri,
     q: Query,
 ) -> Result<Response, ApiError> {
     let sub_key = segment(uri.path(), 2, "subscribe key")?;
     let raw = raw_segments(uri.path()).get(3).copied().unwrap_or("");
-    let channels = parse_channels(F, raw)?;
+    // The connection's previous poll on the same channels left its registration.
+    let kept = slot.as_ref().and_then(|s| s.take(raw));
+    let channels = match kept {
+        Some(_) => Vec::new(),
+        None => parse_channels(F, raw)?,
+    };
     let groups = q.get("channel-group").unwrap_or("");
-    if channels.is_empty() && groups.split(',').all(|g| g.trim().is_empty()) {
+    if kept.is_none() && channels.is_empty() && groups.split(',').all(|g| g.trim().is_empty()) {
         return Err(ApiError::invalid(
             F,
             Detail::path("channels", "No valid channels specified"),
@@ -53,11 +59,15 @@ pub async fn subscribe(
     };
     let deadline = Instant::now() + state.subscribe_timeout;
     let mut shutdown = state.shutdown.clone();
-    let batch = state
-        .app
-        .hub()
-        .wait(&channels, after, deadline, &mut shutdown)
-        .await;
+    let hub = state.app.hub();
+    let mut sub = match kept {
+        Some(sub) => sub,
+        None => hub.subscribe(raw.to_string(), channels),
+    };
+    let batch = hub.wait(&mut sub, after, deadline, &mut shutdown).await;
+    if let Some(Extension(slot)) = &slot {
+        slot.keep(sub);
+    }
     let mut key = String::with_capacity(sub_key.len() + 2);
     let _ = write_str(&mut key, &sub_key);
     let size: usize = batch.events.iter().map(|e| e.size() + key.len()).sum();
