@@ -14,7 +14,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::Router;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -196,7 +196,14 @@ async fn connection(
         }
     });
     let mut builder = http1::Builder::new();
-    builder.max_buf_size(limits.max_header_bytes);
+    // hyper's own head timer (from the connection's start, or from the end of a reply, to a
+    // complete head) is the backstop: Guarded's stricter limits fire first. Setting it also
+    // makes hyper read again as soon as a reply is out, which Guarded needs to time an idle
+    // keep-alive connection.
+    builder
+        .max_buf_size(limits.max_header_bytes)
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.keep_alive_timeout.max(limits.header_read_timeout));
     let conn = builder.serve_connection(io, service);
     tokio::pin!(conn);
     let result = tokio::select! {
