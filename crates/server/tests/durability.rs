@@ -200,7 +200,7 @@ fn concurrent_acknowledged_writes_survive_kill_9() {
     }
     // Every acknowledged change has its event: a subscriber from before catches up on all.
     let mut cursor = t0.to_string();
-    let mut last = vec![0u64; 8];
+    let mut last = [0u64; 8];
     loop {
         let v = s
             .get(&format!(
