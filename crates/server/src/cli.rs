@@ -49,7 +49,7 @@ OPTIONS:
     --retain-per-channel-bytes BYTES
                                Bytes of events kept per channel [default: 1M].
     --retain-total N           Events kept over all channels [default: 100000].
-    --retain-total-bytes BYTES Bytes of events kept over all channels [default: 64M].
+    --retain-total-bytes BYTES Bytes of events kept over all channels [default: 32M].
     --retain-age SECS          Events younger than this are kept (within the caps)
                                [default: 1200].
     --retain-last N            The last N events of a channel are kept past --retain-age, up
@@ -171,7 +171,7 @@ impl Default for Retention {
             per_channel: 1000,
             per_channel_bytes: 1024 * 1024,
             total: 100_000,
-            total_bytes: 64 * 1024 * 1024,
+            total_bytes: 32 * 1024 * 1024,
             age: Duration::from_secs(20 * 60),
             keep_last: 100,
             max_age: Duration::from_secs(24 * 60 * 60),
