@@ -6,7 +6,7 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import PubNub10 from "pubnub10";
 import PubNub12 from "pubnub12";
-import { startServer, waitFor, uniqueId } from "./helpers/server.mjs";
+import { startServer, waitFor, uniqueId, closeClients } from "./helpers/server.mjs";
 
 describe("truncated catch-up replies (--retain-per-channel 5)", () => {
   let server;
@@ -16,10 +16,7 @@ describe("truncated catch-up replies (--retain-per-channel 5)", () => {
     server = await startServer(["--retain-per-channel", "5"]);
   });
   after(async () => {
-    for (const pn of clients) {
-      pn.unsubscribeAll?.();
-      pn.destroy?.();
-    }
+    closeClients(clients);
     await server.stop();
   });
 

@@ -241,6 +241,19 @@ impl Writer {
     }
 }
 
+/// The current record of `id` (to undo a change with), if `cond` holds for it.
+fn checked(
+    store: &MemoryStore,
+    id: &str,
+    cond: Option<Precondition>,
+) -> Result<Option<Arc<User>>, WriteError> {
+    let before = store.get_shared(id);
+    if cond.is_some_and(|c| !c.holds(before.as_deref())) {
+        return Err(WriteError::Rejected(ChatError::PreconditionFailed));
+    }
+    Ok(before)
+}
+
 impl Stage {
     /// Applies a set; stages what to write and how to undo it.
     fn set(
@@ -251,10 +264,7 @@ impl Stage {
         cond: Option<Precondition>,
         now: u64,
     ) -> Result<Done, WriteError> {
-        let before = store.get_shared(&id);
-        if cond.is_some_and(|c| !c.holds(before.as_deref())) {
-            return Err(WriteError::Rejected(ChatError::PreconditionFailed));
-        }
+        let before = checked(store, &id, cond)?;
         let SetOutcome { user, event } = store.set(&id, patch, SetMode::Upsert, None, now)?;
         // The stored record (shared), not another copy of it.
         let stored = store.get_shared(&id).unwrap_or_else(|| Arc::new(user));
@@ -274,10 +284,7 @@ impl Stage {
         cond: Option<Precondition>,
         now: u64,
     ) -> Result<Done, WriteError> {
-        let before = store.get_shared(&id);
-        if cond.is_some_and(|c| !c.holds(before.as_deref())) {
-            return Err(WriteError::Rejected(ChatError::PreconditionFailed));
-        }
+        let before = checked(store, &id, cond)?;
         let Some(event) = store.remove(&id, now)? else {
             return Ok(Done::Removed(false));
         };

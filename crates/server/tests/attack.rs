@@ -4,8 +4,7 @@
 
 mod common;
 
-use common::{enc, raise_fd_limit, temp_dir, Server};
-use ferrochat_server::signature::{sign, string_to_sign};
+use common::{enc, raise_fd_limit, signed_target, temp_dir, Server};
 use serde_json::{json, Value};
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
@@ -708,12 +707,7 @@ fn signed(method: &str, path: &str, body: &[u8], request_id: &str) -> String {
         ("timestamp".to_string(), now.to_string()),
         ("uuid".to_string(), "admin".to_string()),
     ];
-    let sig = sign("sec", &string_to_sign(method, "pub", path, &pairs, body));
-    let q: Vec<String> = pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", enc(v)))
-        .collect();
-    format!("{path}?{}&signature={sig}", q.join("&"))
+    signed_target("sec", "pub", method, path, &pairs, body)
 }
 
 #[test]

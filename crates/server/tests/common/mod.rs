@@ -292,3 +292,25 @@ pub fn raise_fd_limit() -> u64 {
 pub fn enc(s: &str) -> String {
     ferrochat_server::query::encode(s)
 }
+
+/// A request target signed as protocol.md §7 says: `pairs` (with the `timestamp`) in the
+/// query, then `signature`, computed with `secret` and `publish_key`.
+pub fn signed_target(
+    secret: &str,
+    publish_key: &str,
+    method: &str,
+    path: &str,
+    pairs: &[(String, String)],
+    body: &[u8],
+) -> String {
+    use ferrochat_server::signature::{sign, string_to_sign};
+    let sig = sign(
+        secret,
+        &string_to_sign(method, publish_key, path, pairs, body),
+    );
+    let q: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", enc(v)))
+        .collect();
+    format!("{path}?{}&signature={sig}", q.join("&"))
+}
