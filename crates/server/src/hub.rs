@@ -244,9 +244,10 @@ impl Channel {
 #[derive(Debug, Default)]
 struct Inner {
     channels: HashMap<Arc<str>, Channel>,
-    /// Every kept event in timetoken order, plus some already dropped by a per-channel rule
-    /// (skipped when reached, compacted when they pile up).
-    order: VecDeque<Arc<HubEvent>>,
+    /// (timetoken, channel) of every kept event in timetoken order, plus some already
+    /// dropped by a per-channel rule (skipped when reached, compacted when they pile up).
+    /// It does not hold the events: a dropped event's memory is freed at once.
+    order: VecDeque<(u64, Arc<str>)>,
     live: usize,
     bytes: usize,
     /// Mark of the channels no longer in `channels` (and inherited by new ones).
@@ -373,7 +374,7 @@ impl Hub {
             let Some(ch) = inner.channels.get_mut(&key) else {
                 continue;
             };
-            ch.events.push_back(event.clone());
+            ch.events.push_back(event);
             ch.bytes += size;
             ch.newest = timetoken;
             for w in ch.waiters.values() {
@@ -390,21 +391,22 @@ impl Hub {
                     dropped.push(gone.timetoken);
                 }
             }
-            inner.order.push_back(event);
+            inner.order.push_back((timetoken, key));
             inner.last_pushed = timetoken;
         }
         while inner.live > rules.total || (inner.bytes > rules.total_bytes && inner.live > 1) {
-            let Some(oldest) = inner.order.pop_front() else {
+            let Some((tt, channel)) = inner.order.pop_front() else {
                 break;
             };
-            let Some(ch) = inner.channels.get_mut(&oldest.channel) else {
+            let Some(ch) = inner.channels.get_mut(&channel) else {
                 continue;
             };
-            if ch.events.front().is_some_and(|f| Arc::ptr_eq(f, &oldest)) {
-                ch.drop_oldest();
-                inner.live -= 1;
-                inner.bytes = inner.bytes.saturating_sub(oldest.size());
-                dropped.push(oldest.timetoken);
+            if ch.events.front().is_some_and(|f| f.timetoken == tt) {
+                if let Some(gone) = ch.drop_oldest() {
+                    inner.live -= 1;
+                    inner.bytes = inner.bytes.saturating_sub(gone.size());
+                    dropped.push(tt);
+                }
             }
         }
         inner.note_dropped(&dropped);
@@ -605,11 +607,11 @@ impl Inner {
             return;
         }
         let channels = &self.channels;
-        self.order.retain(|e| {
+        self.order.retain(|(tt, channel)| {
             channels
-                .get(&e.channel)
+                .get(channel)
                 .and_then(|c| c.events.front())
-                .is_some_and(|f| f.timetoken <= e.timetoken)
+                .is_some_and(|f| f.timetoken <= *tt)
         });
     }
 
@@ -807,6 +809,12 @@ mod tests {
         }
         let (n, bytes) = h.kept();
         assert!(bytes <= 200_000 && n >= 2, "{n} events, {bytes} bytes");
+        // A dropped event's memory goes at once (nothing else holds it).
+        let first = h.since(&["a".to_string(), "b".to_string()], 0).events[0].clone();
+        for i in 50..60 {
+            h.push_batch(&[big(i, "a"), big(i + 100, "b")]);
+        }
+        assert_eq!(Arc::strong_count(&first), 1, "only this test holds it now");
         let one = hub(Retention {
             per_channel_bytes: 10,
             ..Retention::default()
