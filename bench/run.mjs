@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs                 full run (~5 min on 2 cores)
 //   node bench/run.mjs --quick         fewer iterations (a smoke test, ~2 min)
-//   node bench/run.mjs --only cold,rt  some scenarios: sizes cold rt latency streamOn embedded server
+//   node bench/run.mjs --only cold,rt  some scenarios: sizes cold rt latency streamOn embedded server serverLoad
 //   node bench/run.mjs --baseline      also write results/baseline.{md,json}
 //
 // Writes bench/results/latest.md and latest.json. See bench/README.md.
@@ -18,7 +18,8 @@ import { summary, sleep, withTimeout } from "./lib/stats.mjs";
 import { SDKS, load, netConfig, destroyChat } from "./lib/sdk.mjs";
 import { runChild, streamOnRun } from "./lib/children.mjs";
 import { packageSizes } from "./lib/sizes.mjs";
-import { serverAlone } from "./lib/server-alone.mjs";
+import { serverScenario } from "./lib/server-alone.mjs";
+import { serverLoad } from "./lib/server-load.mjs";
 import { renderMarkdown } from "./lib/report.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -271,7 +272,8 @@ async function main() {
     ["latency", () => scenarioLatency(server)],
     ["streamOn", () => scenarioStreamOn(server)],
     ["embedded", () => scenarioEmbedded()],
-    ["server", () => serverAlone({ server, seconds: N.srvSec })],
+    ["server", () => serverScenario({ seconds: N.srvSec, quick })],
+    ["serverLoad", () => serverLoad({ seconds: quick ? 2 : 4 })],
   ];
   try {
     for (const [name, fn] of scenarios) {

@@ -70,10 +70,25 @@ export function rows(results) {
   if (s.server && !s.server.error) {
     const v = s.server;
     const g = `ferrochat-server alone (${v.clients} subscribed clients, raw HTTP long-polls, ${v.inFlight} writes in flight)`;
-    out.push(row(g, "updates acknowledged per second (1 s windows)", "updates/s", "higher", v.windows.updatesPerSec, null, `overall ${v.updatesPerSec.toFixed(0)}/s`));
-    out.push(row(g, "events delivered per second, all clients (1 s windows)", "events/s", "higher", v.windows.eventsPerSec, null, `expected ${v.expectedEventsPerSec.toFixed(0)}/s`));
+    const cpu = (x) => (x == null ? "" : `; server ${x.serverCores?.toFixed(2)} cores, ${x.serverCpuUsPerUpdate?.toFixed(0)} µs CPU/update; client ${x.clientCores?.toFixed(2)} cores, ${x.clientCpuUsPerUpdate?.toFixed(0)} µs/update`);
+    out.push(row(g, "updates acknowledged per second (1 s windows)", "updates/s", "higher", v.windows.updatesPerSec, null, `overall ${v.updatesPerSec.toFixed(0)}/s${cpu(v)}`));
+    out.push(row(g, "events delivered per second, all clients (1 s windows)", "events/s", "higher", v.windows.eventsPerSec, null, `expected ${v.expectedEventsPerSec.toFixed(0)}/s; ${v.pollsPerUpdate?.toFixed(2)} subscribe replies per update`));
     out.push(row(g, "PATCH latency", "ms", "lower", v.ackLatencyMs, null));
     out.push(row(g, "fan-out latency (PATCH sent → event at a client)", "ms", "lower", v.fanoutLatencyMs, null));
+    if (v.nodeHttp && !v.nodeHttp.error) {
+      const n = v.nodeHttp;
+      out.push(row(g, "updates/s with the node:http client (earlier baselines' client)", "updates/s", "higher", n.windows.updatesPerSec, null, `overall ${n.updatesPerSec.toFixed(0)}/s${cpu(n)}`));
+    }
+  }
+  if (s.serverLoad && !s.serverLoad.error) {
+    const v = s.serverLoad;
+    const g = "ferrochat-server under attack-shaped load (own servers)";
+    out.push(row(g, "GET /time/0 alone", "ms", "lower", v.timeAloneMs, null));
+    out.push(row(g, "GET /time/0 while 4 clients loop pathological filters", "ms", "lower", v.timeUnderFiltersMs, null, "300 users × 16,000-char names, 16 LIKEs scanning each name"));
+    out.push(row(g, "PATCH while 4 clients loop pathological filters", "ms", "lower", v.patchUnderFiltersMs, null));
+    out.push(row(g, "one pathological filter request", "ms", "lower", v.filterRequestMs, null, "they queue for the list workers"));
+    out.push(row(g, "writes/s, no long-poll open", "updates/s", "higher", v.writesPerSecNone, null, `runs ${v.writesPerSecNoneRuns.map((x) => x.toFixed(0)).join(", ")}`));
+    out.push(row(g, `writes/s with ${v.idlePolls.toLocaleString("en")} idle long-polls on other channels`, "updates/s", "higher", v.writesPerSecIdle, null, `${(v.ratio * 100).toFixed(0)} % of none`));
   }
   for (const r of out) {
     // A ratio of a negative (e.g. an RSS delta after GC returned memory) means nothing.

@@ -4,7 +4,7 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import PubNub10 from "pubnub10";
 import PubNub12 from "pubnub12";
-import { startServer, waitFor, uniqueId } from "./helpers/server.mjs";
+import { startServer, waitFor, uniqueId, closeClients } from "./helpers/server.mjs";
 
 const versions = [
   ["pubnub 10.2.6", PubNub10],
@@ -31,10 +31,7 @@ for (const [label, PubNub] of versions) {
       server = await startServer();
     });
     after(async () => {
-      for (const pn of clients) {
-        pn.unsubscribeAll?.();
-        pn.destroy?.();
-      }
+      closeClients(clients);
       const exit = await server.stop();
       assert.equal(exit.code, 0, `server exit ${JSON.stringify(exit)}\n${server.log()}`);
     });

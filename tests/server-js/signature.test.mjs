@@ -4,7 +4,7 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import PubNub10 from "pubnub10";
 import PubNub12 from "pubnub12";
-import { startServer, waitFor, uniqueId } from "./helpers/server.mjs";
+import { startServer, waitFor, uniqueId, closeClients } from "./helpers/server.mjs";
 
 describe("signed requests (--secret-key)", () => {
   let server;
@@ -26,10 +26,7 @@ describe("signed requests (--secret-key)", () => {
     server = await startServer(["--secret-key", "signing-secret", "--publish-key", "signing-pub"]);
   });
   after(async () => {
-    for (const pn of clients) {
-      pn.unsubscribeAll?.();
-      pn.destroy?.();
-    }
+    closeClients(clients);
     await server.stop();
   });
 

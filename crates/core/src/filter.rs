@@ -9,7 +9,11 @@
 //! value          := string | number | true | false | null
 //! ```
 //! Strings take single or double quotes and backslash escapes; in a `LIKE` pattern `*`
-//! matches any run of characters and `\*` is a literal star. Comparisons are
+//! matches any run of characters and `\*` is a literal star. `LIKE` runs in time linear in
+//! the text plus the pattern (see [`Pattern`]), and a filter is bounded: at most
+//! [`MAX_LEN`] bytes, [`MAX_PATTERN_CHARS`] characters per `LIKE` pattern and
+//! [`MAX_LIKES`] `LIKE` conditions, so evaluating it costs at most
+//! O(`MAX_LIKES` x record size + filter size) per user. Comparisons are
 //! case-sensitive; strings order lexicographically, numbers numerically; a comparison
 //! between different types is false (`!=` is its negation). `field == null` matches an
 //! unset field.
@@ -21,6 +25,10 @@ use crate::model::{Scalar, StrField, User};
 pub const MAX_DEPTH: usize = 64;
 /// Longest filter accepted, in bytes.
 pub const MAX_LEN: usize = 8 * 1024;
+/// Longest `LIKE` pattern accepted, in characters.
+pub const MAX_PATTERN_CHARS: usize = 1024;
+/// Most `LIKE` conditions in one filter (each one may read a whole field).
+pub const MAX_LIKES: usize = 16;
 
 /// A parsed filter expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,11 +84,115 @@ pub enum PatternPart {
     Any,
 }
 
+/// A compiled `LIKE` pattern: the literal runs between its wildcards, matched in time
+/// linear in the text plus the pattern (a prefix check, a suffix check, and a
+/// Knuth-Morris-Pratt search for each run in between, leftmost first, which is exact for
+/// patterns whose only wildcard is `*`). Matching works on UTF-8 bytes: a run found in
+/// valid UTF-8 text always starts and ends on character boundaries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pattern {
+    /// The runs between wildcards: `a*b**c` gives `a`, `b`, ``, `c`; no wildcard gives one.
+    runs: Vec<String>,
+    /// The KMP failure table of each run (empty for the first and last, never searched).
+    tables: Vec<Vec<usize>>,
+}
+
+impl Pattern {
+    /// Compiles a pattern from its parts.
+    pub fn new(parts: &[PatternPart]) -> Pattern {
+        let mut runs = vec![String::new()];
+        for part in parts {
+            match part {
+                PatternPart::Any => runs.push(String::new()),
+                PatternPart::Char(c) => {
+                    if let Some(run) = runs.last_mut() {
+                        run.push(*c);
+                    }
+                }
+            }
+        }
+        let last = runs.len() - 1;
+        let tables = runs
+            .iter()
+            .enumerate()
+            .map(|(i, run)| {
+                if i == 0 || i == last {
+                    Vec::new()
+                } else {
+                    kmp_table(run.as_bytes())
+                }
+            })
+            .collect();
+        Pattern { runs, tables }
+    }
+
+    /// Whether `text` matches the whole pattern.
+    pub fn matches(&self, text: &str) -> bool {
+        let text = text.as_bytes();
+        let (first, last) = match self.runs.as_slice() {
+            [only] => return text == only.as_bytes(),
+            [first, .., last] => (first.as_bytes(), last.as_bytes()),
+            [] => return text.is_empty(),
+        };
+        if text.len() < first.len() + last.len()
+            || !text.starts_with(first)
+            || !text.ends_with(last)
+        {
+            return false;
+        }
+        let mut rest = &text[first.len()..text.len() - last.len()];
+        let middle = 1..self.runs.len() - 1;
+        for (run, table) in self.runs[middle.clone()].iter().zip(&self.tables[middle]) {
+            match kmp_find_end(rest, run.as_bytes(), table) {
+                Some(end) => rest = &rest[end..],
+                None => return false,
+            }
+        }
+        true
+    }
+}
+
+/// The KMP failure table: `t[i]` = length of the longest proper border of `needle[..=i]`.
+fn kmp_table(needle: &[u8]) -> Vec<usize> {
+    let mut table = vec![0; needle.len()];
+    let mut k = 0;
+    for i in 1..needle.len() {
+        while k > 0 && needle[i] != needle[k] {
+            k = table[k - 1];
+        }
+        if needle[i] == needle[k] {
+            k += 1;
+        }
+        table[i] = k;
+    }
+    table
+}
+
+/// Where the first occurrence of `needle` in `hay` ends, in O(hay + needle).
+fn kmp_find_end(hay: &[u8], needle: &[u8], table: &[usize]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    let mut k = 0;
+    for (i, b) in hay.iter().enumerate() {
+        while k > 0 && *b != needle[k] {
+            k = table[k - 1];
+        }
+        if *b == needle[k] {
+            k += 1;
+            if k == needle.len() {
+                return Some(i + 1);
+            }
+        }
+    }
+    None
+}
+
 /// A literal value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// A string, with its `LIKE` reading (where an unescaped `*` is a wildcard).
-    Str(String, Vec<PatternPart>),
+    Str(String, Pattern),
     /// A number.
     Num(f64),
     /// `true` / `false`.
@@ -101,6 +213,7 @@ impl Filter {
             chars: input.chars().collect(),
             pos: 0,
             depth: 0,
+            likes: 0,
         };
         p.skip_ws();
         if p.at_end() {
@@ -158,7 +271,7 @@ fn compare(found: Found<'_>, op: Op, value: &Value) -> bool {
     let ord: Option<Ordering> = match (&found, value) {
         (Found::Str(a), Value::Str(b, pattern)) => {
             if op == Op::Like {
-                return like(a, pattern);
+                return pattern.matches(a);
             }
             Some((*a).cmp(b.as_str()))
         }
@@ -176,39 +289,6 @@ fn compare(found: Found<'_>, op: Op, value: &Value) -> bool {
         (Op::Ge, Some(o)) => o != Ordering::Less,
         (Op::Ne, Some(o)) => o != Ordering::Equal,
     }
-}
-
-/// Glob match with `*` (iterative, with one backtrack point: linear in practice). Walks
-/// `text` in place (`t` is a byte offset, always on a char boundary): no allocation per
-/// user.
-fn like(text: &str, pattern: &[PatternPart]) -> bool {
-    let char_at = |i: usize| text.get(i..).and_then(|s| s.chars().next());
-    let (mut t, mut p) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while let Some(ch) = char_at(t) {
-        match pattern.get(p) {
-            Some(PatternPart::Any) => {
-                star = Some((p, t));
-                p += 1;
-            }
-            Some(PatternPart::Char(c)) if *c == ch => {
-                p += 1;
-                t += ch.len_utf8();
-            }
-            _ => match star {
-                Some((sp, st)) => {
-                    let next = st + char_at(st).map_or(1, char::len_utf8);
-                    p = sp + 1;
-                    t = next;
-                    star = Some((sp, next));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern
-        .get(p..)
-        .is_some_and(|rest| rest.iter().all(|part| *part == PatternPart::Any))
 }
 
 /// A letter of an identifier: ASCII letters, and every non-ASCII character.
@@ -302,6 +382,7 @@ struct Parser {
     chars: Vec<char>,
     pos: usize,
     depth: usize,
+    likes: usize,
 }
 
 impl Parser {
@@ -407,8 +488,19 @@ impl Parser {
         let field = self.path()?;
         let op = self.operator()?;
         let value = self.value()?;
-        if op == Op::Like && !matches!(value, Value::Str(..)) {
-            return Err(self.error("LIKE needs a string pattern"));
+        if op == Op::Like {
+            let Value::Str(text, _) = &value else {
+                return Err(self.error("LIKE needs a string pattern"));
+            };
+            if text.chars().count() > MAX_PATTERN_CHARS {
+                return Err(self.error(&format!(
+                    "a LIKE pattern is longer than {MAX_PATTERN_CHARS} characters"
+                )));
+            }
+            self.likes += 1;
+            if self.likes > MAX_LIKES {
+                return Err(self.error(&format!("more than {MAX_LIKES} LIKE conditions")));
+            }
         }
         Ok(Filter::Cmp(field, op, value))
     }
@@ -569,7 +661,7 @@ impl Parser {
     }
 
     /// A quoted string: its value and its `LIKE` pattern reading.
-    fn string(&mut self) -> Result<(String, Vec<PatternPart>)> {
+    fn string(&mut self) -> Result<(String, Pattern)> {
         let start = self.pos;
         let quote = match self.peek() {
             Some(q @ ('"' | '\'')) => q,
@@ -590,7 +682,7 @@ impl Parser {
             };
             self.pos += 1;
             if c == quote {
-                return Ok((value, pattern));
+                return Ok((value, Pattern::new(&pattern)));
             }
             if c == '*' {
                 value.push('*');
@@ -677,6 +769,10 @@ mod tests {
         assert!(m("custom.age == -0.5e0 || custom.age == 42"));
     }
 
+    fn like(text: &str, parts: &[PatternPart]) -> bool {
+        Pattern::new(parts).matches(text)
+    }
+
     #[test]
     fn like_patterns() {
         assert!(m("email LIKE '*@example.com'"));
@@ -732,6 +828,55 @@ mod tests {
                 "{s:?} {pattern:?}"
             );
         }
+    }
+
+    /// The pathological shapes of the old backtracking matcher (text x pattern steps) on
+    /// inputs where that would be billions of steps: they finish, and right.
+    #[test]
+    fn like_is_linear_on_pathological_inputs() {
+        let text = "a".repeat(1_000_000);
+        let stars = format!("*{}b", "a*".repeat(500));
+        assert!(!Filter::parse(&format!("name LIKE '{stars}'"))
+            .unwrap()
+            .matches(&{
+                let mut u = User::new("u");
+                u.set(StrField::Name, Some(text.clone()));
+                u
+            }));
+        let run = format!("*{}b*", "a".repeat(1000));
+        assert!(!Pattern::new(&parse_parts(&run)).matches(&text));
+        let hit = format!("{text}b{text}");
+        assert!(Pattern::new(&parse_parts(&run)).matches(&hit));
+        assert!(Pattern::new(&parse_parts(&stars)).matches(&format!("{text}b")));
+    }
+
+    fn parse_parts(p: &str) -> Vec<PatternPart> {
+        p.chars()
+            .map(|c| match c {
+                '*' => PatternPart::Any,
+                c => PatternPart::Char(c),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pattern_and_like_caps() {
+        let long = format!("name LIKE '{}'", "x".repeat(MAX_PATTERN_CHARS + 1));
+        let e = Filter::parse(&long).unwrap_err().to_string();
+        assert!(e.contains("LIKE pattern is longer than 1024"), "{e}");
+        assert!(Filter::parse(&format!("name LIKE '{}'", "x".repeat(MAX_PATTERN_CHARS))).is_ok());
+        // A long == literal is not a pattern: only the filter length bounds it.
+        assert!(Filter::parse(&format!("name == '{}'", "x".repeat(4000))).is_ok());
+        let likes = |n: usize| vec!["id LIKE 'a*'"; n].join(" || ");
+        assert!(Filter::parse(&likes(MAX_LIKES)).is_ok());
+        let e = Filter::parse(&likes(MAX_LIKES + 1))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("more than 16 LIKE conditions"), "{e}");
+        let e = Filter::parse(&"x".repeat(MAX_LEN + 1))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("longer than 8192 bytes"), "{e}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::validate::validate_id;
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::sync::Arc;
 
 /// What a write requires of the existing record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,10 +37,12 @@ pub struct SetOutcome {
 ///
 /// `S` hashes the ids: std's `RandomState` by default (an attacker who picks user ids
 /// cannot make lookups slow: the server's choice); the wasm SDK picks a smaller, faster
-/// hasher for its in-process store, whose ids come from its own app.
+/// hasher for its in-process store, whose ids come from its own app. Records are kept
+/// behind `Arc`s (each is immutable once stored; a write replaces it), so
+/// [`MemoryStore::snapshot`] can hand out the whole set for one reference count per user.
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStore<S = RandomState> {
-    users: HashMap<String, User, S>,
+    users: HashMap<String, Arc<User>, S>,
     clock: Clock,
 }
 
@@ -61,7 +64,19 @@ impl<S: BuildHasher + Default> MemoryStore<S> {
 
     /// The user with this id.
     pub fn get(&self, id: &str) -> Option<&User> {
-        self.users.get(id)
+        self.users.get(id).map(Arc::as_ref)
+    }
+
+    /// The user with this id, as a shared handle (no copy of the record).
+    pub fn get_shared(&self, id: &str) -> Option<Arc<User>> {
+        self.users.get(id).cloned()
+    }
+
+    /// Every user as a shared handle, in no particular order. Costs one reference count
+    /// per user, not a copy of the records, so a caller behind a lock can take it and
+    /// filter and sort after releasing the lock.
+    pub fn snapshot(&self) -> Vec<Arc<User>> {
+        self.users.values().cloned().collect()
     }
 
     /// Number of users.
@@ -76,11 +91,16 @@ impl<S: BuildHasher + Default> MemoryStore<S> {
 
     /// Every user, in no particular order.
     pub fn users(&self) -> impl Iterator<Item = &User> {
-        self.users.values()
+        self.users.values().map(Arc::as_ref)
     }
 
     /// Puts a record in as it is (loading from disk).
     pub fn insert(&mut self, user: User) {
+        self.insert_shared(Arc::new(user));
+    }
+
+    /// Puts a shared record in as it is (undoing a write).
+    pub fn insert_shared(&mut self, user: Arc<User>) {
         self.users.insert(user.id.clone(), user);
     }
 
@@ -106,7 +126,7 @@ impl<S: BuildHasher + Default> MemoryStore<S> {
         now_ticks: u64,
     ) -> Result<SetOutcome> {
         validate_id(id)?;
-        let existing = self.users.get(id);
+        let existing = self.users.get(id).map(Arc::as_ref);
         if let Some(tag) = if_match {
             if existing.is_none_or(|u| u.etag != tag) {
                 return Err(ChatError::PreconditionFailed);
@@ -123,7 +143,7 @@ impl<S: BuildHasher + Default> MemoryStore<S> {
         };
         let timetoken = self.clock.tick(now_ticks);
         stamp(&mut user, &mut cs, timetoken);
-        self.users.insert(id.to_string(), user.clone());
+        self.users.insert(id.to_string(), Arc::new(user.clone()));
         Ok(SetOutcome {
             user,
             event: Some(Event {
@@ -149,12 +169,12 @@ impl<S: BuildHasher + Default> MemoryStore<S> {
 
     /// Runs a list query.
     pub fn list(&self, query: &ListQuery) -> Result<ListPage> {
-        query.run(self.users.values())
+        query.run(self.users())
     }
 
     /// Runs a list query; the page borrows the store's records.
     pub fn select(&self, query: &ListQuery) -> Result<ListPage<Vec<&User>>> {
-        query.select(self.users.values())
+        query.select(self.users())
     }
 }
 
@@ -197,6 +217,9 @@ mod tests {
             .set("u1", &named("Bo"), SetMode::Update, None, NOW)
             .unwrap();
         assert_ne!(b.user.etag, a.user.etag);
+        let snap = s.snapshot();
+        assert_eq!((snap.len(), &*snap[0]), (1, &b.user));
+        assert!(Arc::ptr_eq(&snap[0], &s.get_shared("u1").unwrap()));
         assert!(b.user.updated > a.user.updated);
         assert!(b.event.unwrap().timetoken > NOW);
     }
@@ -230,6 +253,7 @@ mod tests {
         let e = s.remove("u1", NOW).unwrap().unwrap();
         assert!(matches!(e.kind, EventKind::Delete { .. }));
         assert!(s.remove("u1", NOW).unwrap().is_none());
+        assert!(s.snapshot().is_empty() && s.get_shared("u1").is_none());
         assert_eq!(s.remove("", NOW).unwrap_err(), ChatError::IdRequired);
         assert!(s.is_empty());
     }

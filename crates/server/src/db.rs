@@ -1,11 +1,13 @@
 //! SQLite persistence: the write-through copy of the in-memory store.
 //!
 //! Three tables: `users` (one JSON record per id, as `json::user_to_json` writes it),
-//! `events` (recent events for catch-up across restarts) and `meta` (the last timetoken
-//! handed out, so timetokens stay monotonic across restarts). WAL journal; every write is
-//! one transaction committed before the request is answered.
+//! `events` (the events the hub keeps, for catch-up across restarts) and `meta` (the last
+//! timetoken handed out, so timetokens stay monotonic across restarts, and the newest
+//! timetoken ever dropped, so a restart can tell a subscriber it missed events). WAL
+//! journal. The writer commits a whole batch of writes in one transaction
+//! ([`Db::commit`]) before any of them is acknowledged.
 
-use crate::hub::{EventType, StoredEvent, KEEP_LAST, MAX_AGE_TICKS, RETENTION_TICKS};
+use crate::hub::{EventType, StoredEvent};
 use crate::wire::user_from_stored;
 use ferrochat_core::json::user_to_json;
 use ferrochat_core::User;
@@ -23,12 +25,23 @@ pub struct Db {
 pub struct Loaded {
     /// Every user.
     pub users: Vec<User>,
-    /// Events still inside the retention window, oldest first.
+    /// Events not older than the cutoff, oldest first.
     pub events: Vec<StoredEvent>,
     /// The largest timetoken ever handed out by a write.
     pub last_timetoken: u64,
+    /// The newest timetoken ever dropped; `None` for a database that has never run.
+    pub dropped_through: Option<u64>,
     /// Rows that could not be read back (skipped, logged).
     pub skipped: usize,
+}
+
+/// A change to the users table.
+#[derive(Debug, Clone, Copy)]
+pub enum UserWrite<'a> {
+    /// Store (or replace) this record.
+    Put(&'a User),
+    /// Delete the user with this id.
+    Delete(&'a str),
 }
 
 const SCHEMA: &str = "
@@ -46,6 +59,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT N
 ";
 
 const LAST_TT: &str = "last_timetoken";
+const DROPPED: &str = "dropped_through";
+const PUT_META: &str = "INSERT INTO meta (key, value) VALUES (?1, ?2)
+     ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 
 impl Db {
     /// Opens (creating if needed) the database at `path`, or an in-memory one.
@@ -62,9 +78,8 @@ impl Db {
         Ok(Db { conn })
     }
 
-    /// Reads everything back; events older than [`MAX_AGE_TICKS`] before `now_ticks` are
-    /// left out (the hub applies the rest of the retention rule).
-    pub fn load(&self, now_ticks: u64) -> rusqlite::Result<Loaded> {
+    /// Reads everything back; events older than `cutoff` (a timetoken) are left out.
+    pub fn load(&self, cutoff: u64) -> rusqlite::Result<Loaded> {
         let mut loaded = Loaded::default();
         let mut stmt = self.conn.prepare("SELECT id, record FROM users")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
@@ -78,7 +93,6 @@ impl Db {
                 }
             }
         }
-        let cutoff = now_ticks.saturating_sub(MAX_AGE_TICKS);
         let mut stmt = self.conn.prepare(
             "SELECT tt, channel, kind, payload, publisher, meta, message_type
              FROM events WHERE tt >= ?1 ORDER BY tt",
@@ -111,85 +125,84 @@ impl Db {
                 _ => loaded.skipped += 1,
             }
         }
-        let last: Option<String> = self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [LAST_TT], |r| {
-                r.get(0)
-            })
-            .optional()?;
+        let meta = |key: &str| -> rusqlite::Result<Option<u64>> {
+            let v: Option<String> = self
+                .conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()?;
+            Ok(v.and_then(|v| v.parse().ok()))
+        };
         let max_event: Option<i64> =
             self.conn
                 .query_row("SELECT MAX(tt) FROM events", [], |r| r.get(0))?;
-        loaded.last_timetoken = last
-            .and_then(|v| v.parse().ok())
+        loaded.last_timetoken = meta(LAST_TT)?
             .unwrap_or(0)
             .max(max_event.unwrap_or(0).max(0) as u64);
+        loaded.dropped_through = meta(DROPPED)?;
         Ok(loaded)
     }
 
-    /// Stores (or replaces) `user` and its event in one transaction.
-    pub fn put_user(&mut self, user: &User, event: &StoredEvent) -> rusqlite::Result<()> {
+    /// Deletes the events older than `cutoff` (at start: they were not loaded).
+    pub fn delete_events_before(&mut self, cutoff: u64) -> rusqlite::Result<usize> {
+        self.conn
+            .execute("DELETE FROM events WHERE tt < ?1", [to_sql(cutoff)])
+    }
+
+    /// Commits one batch in one transaction: user changes, new events, events the hub
+    /// dropped, the last timetoken handed out and the newest one dropped. Nothing is
+    /// written if any of it fails.
+    pub fn commit(
+        &mut self,
+        users: &[UserWrite<'_>],
+        events: &[StoredEvent],
+        dropped: &[u64],
+        last_timetoken: u64,
+        dropped_through: Option<u64>,
+    ) -> rusqlite::Result<()> {
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT OR REPLACE INTO users (id, record) VALUES (?1, ?2)",
-            params![user.id, user_to_json(user, true)],
-        )?;
-        insert_event(&tx, event)?;
+        {
+            let mut put =
+                tx.prepare_cached("INSERT OR REPLACE INTO users (id, record) VALUES (?1, ?2)")?;
+            let mut delete = tx.prepare_cached("DELETE FROM users WHERE id = ?1")?;
+            for write in users {
+                match write {
+                    UserWrite::Put(user) => {
+                        put.execute(params![user.id, user_to_json(user, true)])?;
+                    }
+                    UserWrite::Delete(id) => {
+                        delete.execute([id])?;
+                    }
+                }
+            }
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO events (tt, channel, kind, payload, publisher, meta, message_type)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for event in events {
+                insert.execute(params![
+                    to_sql(event.timetoken),
+                    event.channel,
+                    event.kind.code(),
+                    event.payload,
+                    event.publisher,
+                    event.meta,
+                    event.message_type,
+                ])?;
+            }
+            let mut forget = tx.prepare_cached("DELETE FROM events WHERE tt = ?1")?;
+            for tt in dropped {
+                forget.execute([to_sql(*tt)])?;
+            }
+            let mut meta = tx.prepare_cached(PUT_META)?;
+            if !events.is_empty() {
+                meta.execute(params![LAST_TT, last_timetoken.to_string()])?;
+            }
+            if let Some(mark) = dropped_through {
+                meta.execute(params![DROPPED, mark.to_string()])?;
+            }
+        }
         tx.commit()
     }
-
-    /// Deletes user `id` and stores its delete event in one transaction.
-    pub fn delete_user(&mut self, id: &str, event: &StoredEvent) -> rusqlite::Result<()> {
-        let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM users WHERE id = ?1", [id])?;
-        insert_event(&tx, event)?;
-        tx.commit()
-    }
-
-    /// Stores a published message.
-    pub fn put_event(&mut self, event: &StoredEvent) -> rusqlite::Result<()> {
-        let tx = self.conn.transaction()?;
-        insert_event(&tx, event)?;
-        tx.commit()
-    }
-
-    /// Deletes expired events, with the hub's rule: older than 24 hours, or older than 20
-    /// minutes and not among the last 100 of their channel.
-    pub fn prune(&mut self, now_ticks: u64) -> rusqlite::Result<usize> {
-        let recent = to_sql(now_ticks.saturating_sub(RETENTION_TICKS));
-        let oldest = to_sql(now_ticks.saturating_sub(MAX_AGE_TICKS));
-        self.conn.execute(
-            "DELETE FROM events WHERE tt < ?1 OR (tt < ?2 AND tt IN (
-                SELECT tt FROM (
-                    SELECT tt, ROW_NUMBER() OVER (PARTITION BY channel ORDER BY tt DESC) AS n
-                    FROM events
-                ) WHERE n > ?3
-            ))",
-            params![oldest, recent, KEEP_LAST as i64],
-        )
-    }
-}
-
-fn insert_event(tx: &rusqlite::Transaction<'_>, event: &StoredEvent) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO events (tt, channel, kind, payload, publisher, meta, message_type)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            to_sql(event.timetoken),
-            event.channel,
-            event.kind.code(),
-            event.payload,
-            event.publisher,
-            event.meta,
-            event.message_type,
-        ],
-    )?;
-    tx.execute(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2)
-         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        params![LAST_TT, event.timetoken.to_string()],
-    )?;
-    Ok(())
 }
 
 /// Timetokens (17 digits) fit an `i64` until the year 2262.
@@ -224,39 +237,55 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         {
             let mut db = Db::open(Some(&path)).unwrap();
+            assert_eq!(db.load(0).unwrap().dropped_through, None, "never run");
             let mut u = User::new("u1");
             u.set(StrField::Name, Some("Ann".into()));
             u.updated = "x".into();
             u.etag = "e".into();
-            db.put_user(&u, &ev(NOW - MAX_AGE_TICKS - 1, "u1")).unwrap();
-            for i in 0..(KEEP_LAST as u64 + 3) {
-                db.put_event(&ev(NOW - RETENTION_TICKS - 1000 + i, "busy"))
-                    .unwrap();
-            }
-            db.put_user(&u, &ev(NOW, "u1")).unwrap();
             let mut gone = User::new("u2");
             gone.updated = "x".into();
             gone.etag = "e".into();
-            db.put_user(&gone, &ev(NOW + 10, "u2")).unwrap();
-            db.delete_user("u2", &ev(NOW + 20, "u2")).unwrap();
-            assert!(
-                db.put_event(&ev(NOW, "dup")).is_err(),
-                "timetokens are unique"
-            );
+            db.commit(
+                &[UserWrite::Put(&u), UserWrite::Put(&gone)],
+                &[ev(NOW - 100, "u1"), ev(NOW, "u1"), ev(NOW + 10, "u2")],
+                &[],
+                NOW + 10,
+                Some(1),
+            )
+            .unwrap();
+            db.commit(
+                &[UserWrite::Delete("u2")],
+                &[ev(NOW + 20, "u2")],
+                &[NOW],
+                NOW + 20,
+                Some(NOW),
+            )
+            .unwrap();
+            // A failing batch writes nothing (timetokens are unique).
+            assert!(db
+                .commit(
+                    &[UserWrite::Delete("u1")],
+                    &[ev(NOW + 20, "dup")],
+                    &[],
+                    NOW + 30,
+                    None
+                )
+                .is_err());
         }
         let mut db = Db::open(Some(&path)).unwrap();
-        let loaded = db.load(NOW + 30).unwrap();
+        let loaded = db.load(NOW - 50).unwrap();
         assert_eq!(loaded.users.len(), 1);
         assert_eq!(loaded.users[0].get(StrField::Name), Some("Ann"));
+        let tts: Vec<u64> = loaded.events.iter().map(|e| e.timetoken).collect();
         assert_eq!(
-            loaded.events.len(),
-            3 + KEEP_LAST + 3,
-            "the day-old event is not loaded"
+            tts,
+            [NOW + 10, NOW + 20],
+            "dropped and too-old events are not loaded"
         );
         assert_eq!(loaded.last_timetoken, NOW + 20);
-        // The day-old event and the 3 oldest of "busy" go; the last 100 of "busy" stay.
-        assert_eq!(db.prune(NOW + 30).unwrap(), 1 + 3);
-        assert_eq!(db.load(NOW + 30).unwrap().events.len(), 3 + KEEP_LAST);
+        assert_eq!(loaded.dropped_through, Some(NOW));
+        assert_eq!(db.delete_events_before(NOW - 50).unwrap(), 1);
+        assert_eq!(db.load(0).unwrap().events.len(), 2);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -169,7 +169,16 @@ impl ApiError {
 
     /// 403 "Invalid signature" in the Access Manager shape.
     pub fn invalid_signature(why: impl Into<String>) -> Self {
-        let mut e = ApiError::new(Family::Other, StatusCode::FORBIDDEN, "Invalid signature");
+        Self::access_denied("Invalid signature", why)
+    }
+
+    /// 403 for a signed write seen before, in the Access Manager shape.
+    pub fn replayed(why: impl Into<String>) -> Self {
+        Self::access_denied("Signature already used (replayed request)", why)
+    }
+
+    fn access_denied(message: &str, why: impl Into<String>) -> Self {
+        let mut e = ApiError::new(Family::Other, StatusCode::FORBIDDEN, message);
         e.details.push(Detail::query("signature", why));
         e.access_denied = true;
         e
@@ -201,6 +210,24 @@ impl ApiError {
                 ApiError::internal(family)
             }
         }
+    }
+
+    /// 408: the body did not arrive in time.
+    pub fn body_timeout(family: Family) -> Self {
+        ApiError::new(
+            family,
+            StatusCode::REQUEST_TIMEOUT,
+            "The request body did not arrive in time",
+        )
+    }
+
+    /// The content type and body of the response (the one place the shapes are written).
+    pub fn content(&self) -> (&'static str, String) {
+        let content_type = match (self.access_denied, self.family) {
+            (false, Family::Objects | Family::Other) | (true, _) => crate::respond::JSON,
+            _ => crate::respond::JAVASCRIPT,
+        };
+        (content_type, self.body())
     }
 
     fn body(&self) -> String {
@@ -245,14 +272,17 @@ impl IntoResponse for ApiError {
         } else {
             tracing::debug!(status = %self.status, message = %self.message, "request rejected");
         }
-        let content_type = match self.family {
-            Family::Objects | Family::Other => crate::respond::JSON,
-            _ => crate::respond::JAVASCRIPT,
-        };
-        let mut response = (self.status, self.body()).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        let (content_type, body) = self.content();
+        let mut response = (self.status, body).into_response();
+        let h = response.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if matches!(
+            self.status,
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT
+        ) {
+            // The body was not (all) read: the connection cannot be reused.
+            h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         response
     }
 }

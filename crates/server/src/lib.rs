@@ -4,27 +4,36 @@
 //! leave/heartbeat and time, with optional v2 request signatures.
 //!
 //! Layout (one file per concern):
-//! * [`cli`]: command line; [`server`]: startup, routes, shutdown;
-//! * [`middleware`]: CORS, logging, body limit / inflate / signature check;
+//! * [`cli`]: command line and settings; [`server`]: startup, routes, shutdown;
+//! * [`listener`]: accepting connections, the connection cap, the open-file limit;
+//! * [`conn`]: one connection's timeouts, JSON bodies for hyper's own errors;
+//! * [`access`]: Host / Origin checks and CORS; [`replay`]: signed writes accepted once;
+//! * [`middleware`]: logging, body limits / inflate / signature check;
 //! * [`routes`]: the handlers, one file per API family;
-//! * [`app`]: the domain (core `MemoryStore` + SQLite write-through + events);
-//! * [`db`]: SQLite; [`hub`]: recent events and long-poll wake-ups;
+//! * [`app`]: the domain (core `MemoryStore`, reads, write requests);
+//! * [`writer`]: the writer thread (group commit); [`db`]: SQLite;
+//! * [`hub`]: recent events, retention, long-polls waiting per channel;
 //! * [`wire`]: JSON bodies into core types; [`query`]: PubNub percent-encoding;
 //! * [`signature`]: v2 signatures; [`error`]: every error → response; [`respond`]: content types.
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod app;
 pub mod cli;
+pub mod conn;
 pub mod db;
 pub mod error;
 pub mod hub;
+pub mod listener;
 pub mod middleware;
 pub mod query;
+pub mod replay;
 pub mod respond;
 pub mod routes;
 pub mod server;
 pub mod signature;
 pub mod wire;
+pub mod writer;
 
 pub use server::run;
 

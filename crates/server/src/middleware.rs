@@ -1,5 +1,6 @@
-//! Layers around every route: CORS (with OPTIONS preflight), request logging, and the
-//! ingress step (body size limit, `Content-Encoding: deflate`, request signatures).
+//! Layers around every route: request logging, and the ingress step (body size and time
+//! limits, `Content-Encoding: deflate`, request signatures and replay protection).
+//! Who may call at all (Host, Origin, CORS) is [`crate::access`].
 
 use crate::app::now_secs;
 use crate::error::{ApiError, Family};
@@ -8,71 +9,42 @@ use crate::server::State;
 use crate::signature;
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{self, Request};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use flate2::read::{DeflateDecoder, GzDecoder, ZlibDecoder};
 use std::io::Read;
 
 /// Largest request body accepted, in bytes (after decompression too).
 pub const MAX_BODY_BYTES: usize = 32 * 1024;
 
-/// Answers OPTIONS preflights with 204 and adds `Access-Control-Allow-Origin: *` to
-/// every response.
-pub async fn cors(req: Request, next: Next) -> Response {
-    let mut response = if req.method() == Method::OPTIONS {
-        let mut r = StatusCode::NO_CONTENT.into_response();
-        let h = r.headers_mut();
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("GET, POST, PATCH, DELETE, OPTIONS"),
-        );
-        let allow_headers = req
-            .headers()
-            .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
-            .cloned()
-            .unwrap_or(HeaderValue::from_static(
-                "Content-Type, If-Match, Content-Encoding, Accept, Accept-Encoding",
-            ));
-        h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, allow_headers);
-        h.insert(
-            header::ACCESS_CONTROL_MAX_AGE,
-            HeaderValue::from_static("86400"),
-        );
-        r
-    } else {
-        next.run(req).await
-    };
-    let h = response.headers_mut();
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("*"),
-    );
-    response
-}
-
 /// Logs each request (method, path, status, time) at debug level; errors at info.
 pub async fn log(req: Request, next: Next) -> Response {
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return next.run(req).await;
+    }
     let method = req.method().clone();
-    let path: String = req.uri().path().chars().take(200).collect();
+    let uri = req.uri().clone();
     let started = std::time::Instant::now();
     let response = next.run(req).await;
     let status = response.status();
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    if status.is_client_error() || status.is_server_error() {
-        tracing::info!(%method, %path, status = status.as_u16(), ms, "request");
-    } else {
-        tracing::debug!(%method, %path, status = status.as_u16(), ms, "request");
+    let failed = status.is_client_error() || status.is_server_error();
+    if failed || tracing::enabled!(tracing::Level::DEBUG) {
+        let path: String = uri.path().chars().take(200).collect();
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        if failed {
+            tracing::info!(%method, %path, status = status.as_u16(), ms, "request");
+        } else {
+            tracing::debug!(%method, %path, status = status.as_u16(), ms, "request");
+        }
     }
     response
 }
 
-/// Reads the body (at most 32 KiB), inflates `deflate`/`gzip` bodies, and checks the
-/// request signature when the server has a secret key (`/time` is never signed).
+/// Reads the body (at most 32 KiB, within the body-read timeout; a larger
+/// `Content-Length` is refused with 413 before reading), inflates `deflate`/`gzip` bodies,
+/// checks the request signature when the server has a secret key (`/time` is never
+/// signed), and refuses a signed write whose signature was already used.
 pub async fn ingress(
     extract::State(state): extract::State<State>,
     req: Request,
@@ -80,17 +52,22 @@ pub async fn ingress(
 ) -> Result<Response, ApiError> {
     let family = Family::of(req.uri().path());
     let (mut parts, body) = req.into_parts();
-    let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|e| {
-        if is_length_limit(&e) {
-            ApiError::too_large(family)
-        } else {
-            ApiError::new(
+    if declared_length(&parts.headers).is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(ApiError::too_large(family));
+    }
+    let read = to_bytes(body, MAX_BODY_BYTES);
+    let bytes = match tokio::time::timeout(state.limits.body_read_timeout, read).await {
+        Err(_) => return Err(ApiError::body_timeout(family)),
+        Ok(Err(e)) if is_length_limit(&e) => return Err(ApiError::too_large(family)),
+        Ok(Err(_)) => {
+            return Err(ApiError::new(
                 family,
                 StatusCode::BAD_REQUEST,
                 "Could not read the request body",
-            )
+            ))
         }
-    })?;
+        Ok(Ok(bytes)) => bytes,
+    };
     let bytes = match parts.headers.get(header::CONTENT_ENCODING) {
         None => bytes,
         Some(enc) => {
@@ -105,20 +82,38 @@ pub async fn ingress(
         let path = parts.uri.path();
         if !path.starts_with("/time/") && path != "/time" {
             let query = Query::parse(parts.uri.query()).map_err(ApiError::invalid_signature)?;
-            signature::verify(
-                signing,
-                parts.method.as_str(),
-                path,
-                &query,
-                &bytes,
-                now_secs(),
-            )
-            .map_err(ApiError::invalid_signature)?;
+            let now = now_secs();
+            let signed =
+                signature::verify(signing, parts.method.as_str(), path, &query, &bytes, now)
+                    .map_err(ApiError::invalid_signature)?;
+            if is_write(&parts.method, path) {
+                state
+                    .replay
+                    .check(signed.signature, signed.timestamp, now)
+                    .map_err(ApiError::replayed)?;
+            }
         }
     }
     Ok(next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await)
+}
+
+/// Whether a request changes something: every method but GET (and HEAD), and publishing
+/// (which PubNub clients send as a GET). Reads are not checked for replays.
+pub fn is_write(method: &Method, path: &str) -> bool {
+    !(method == Method::GET || method == Method::HEAD) || path.starts_with("/publish/")
+}
+
+/// The `Content-Length` a request declares, if any and readable.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Decodes a compressed body, refusing anything that inflates past the limit.
@@ -171,4 +166,19 @@ fn is_length_limit(err: &(dyn std::error::Error + 'static)) -> bool {
         current = e.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_and_reads() {
+        assert!(!is_write(&Method::GET, "/v2/objects/k/uuids/a"));
+        assert!(!is_write(&Method::GET, "/v2/subscribe/k/c/0"));
+        assert!(is_write(&Method::GET, "/publish/p/s/0/c/0/1"));
+        assert!(is_write(&Method::POST, "/publish/p/s/0/c/0"));
+        assert!(is_write(&Method::PATCH, "/v2/objects/k/uuids/a"));
+        assert!(is_write(&Method::DELETE, "/v2/objects/k/uuids/a"));
+    }
 }

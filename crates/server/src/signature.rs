@@ -32,15 +32,24 @@ pub fn sign(secret_key: &str, input: &str) -> String {
     wire::v2_signature(&wire::base64(&mac.finalize().into_bytes()))
 }
 
+/// A request whose signature checked out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signed<'a> {
+    /// Its `signature` parameter.
+    pub signature: &'a str,
+    /// Its `timestamp` parameter (Unix seconds).
+    pub timestamp: u64,
+}
+
 /// Checks a request's `signature` and `timestamp`. `Err` says why it is refused.
-pub fn verify(
+pub fn verify<'q>(
     signing: &Signing,
     method: &str,
     path: &str,
-    query: &Query,
+    query: &'q Query,
     body: &[u8],
     now_secs: u64,
-) -> Result<(), String> {
+) -> Result<Signed<'q>, String> {
     let given = query
         .get("signature")
         .ok_or("the request has no signature parameter")?;
@@ -66,7 +75,10 @@ pub fn verify(
     let expected = sign(&signing.secret_key, &input);
     let given = given.trim_end_matches('=');
     if constant_time_eq(expected.as_bytes(), given.as_bytes()) {
-        Ok(())
+        Ok(Signed {
+            signature: given,
+            timestamp,
+        })
     } else {
         Err("the signature does not match the request".into())
     }

@@ -276,12 +276,20 @@ fn leave_and_heartbeat() {
         r.json(),
         json!({"status":200,"message":"OK","action":"leave","service":"Presence"})
     );
-    let r = s.get("/v2/presence/sub-key/sk/channel/a/heartbeat?heartbeat=300&uuid=me");
+    let r = s.request(
+        "GET",
+        "/v2/presence/sub-key/sk/channel/a/heartbeat?heartbeat=300&uuid=me",
+        &[("Origin", "http://127.0.0.1:8080")],
+        b"",
+    );
     assert_eq!(
         r.json(),
         json!({"status":200,"message":"OK","service":"Presence"})
     );
-    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("http://127.0.0.1:8080")
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{enc, Server};
+use common::Server;
 use ferrochat_server::signature::{sign, string_to_sign};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -76,12 +76,7 @@ fn fresh_signatures_pass_and_stale_timestamps_fail() {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
             pairs.push(("timestamp".into(), ts.to_string()));
-            let sig = sign("sec", &string_to_sign(method, "pub", path, &pairs, body));
-            let q: Vec<String> = pairs
-                .iter()
-                .map(|(k, v)| format!("{k}={}", enc(v)))
-                .collect();
-            format!("{path}?{}&signature={sig}", q.join("&"))
+            common::signed_target("sec", "pub", method, path, &pairs, body)
         };
     let path = "/v2/objects/sk/uuids/u%201";
     let body = br#"{"name":"Signed"}"#;

@@ -23,3 +23,11 @@ export async function waitFor(predicate, ms = 10_000, what = "condition") {
 export function uniqueId(prefix) {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/** Unsubscribes and destroys official PubNub clients (test teardown). */
+export function closeClients(clients) {
+  for (const pn of clients.splice(0)) {
+    pn.unsubscribeAll?.();
+    pn.destroy?.();
+  }
+}

@@ -11,7 +11,7 @@ pub mod time;
 use crate::app::WriteError;
 use crate::error::{ApiError, Detail, Family};
 
-/// Runs a blocking domain call (SQLite) off the async workers.
+/// Runs a blocking domain call (a list query, a handshake) off the async workers.
 pub(crate) async fn blocking<T: Send + 'static>(
     family: Family,
     f: impl FnOnce() -> T + Send + 'static,
@@ -30,6 +30,11 @@ pub(crate) fn write_error(family: Family, err: WriteError, location: Detail) -> 
             tracing::error!(error = %e, "database write failed; the change was undone");
             ApiError::internal(family)
         }
+        WriteError::Stopped => ApiError::new(
+            family,
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "The server is shutting down",
+        ),
     }
 }
 

@@ -2,6 +2,7 @@
 //! (protocol.md §2).
 
 use super::{blocking, write_error};
+use crate::app::Precondition;
 use crate::error::{ApiError, Detail, Family};
 use crate::query::{segment, Query};
 use crate::respond;
@@ -46,32 +47,39 @@ pub async fn set(
 ) -> Result<Response, ApiError> {
     let id = user_id(&uri)?;
     let include_custom = includes_custom(&q);
-    let if_match = if_match(&headers)?;
+    let cond = if_match(&headers)?;
     let patch = parse_patch(&body)?;
-    let user = blocking(F, move || {
-        state.app.set_user(&id, &patch, if_match.as_deref())
-    })
-    .await?
-    .map_err(|e| write_error(F, e, Detail::body("user", "")))?;
+    let user = state
+        .app
+        .set_user(id, patch, cond)
+        .await
+        .map_err(|e| write_error(F, e, Detail::body("user", "")))?;
     Ok(respond::json(format!(
         "{{\"status\":200,\"data\":{}}}",
         user_to_json(&user, include_custom)
     )))
 }
 
-/// `DELETE /v2/objects/{sub}/uuids/{uuid}`: idempotent, always `data: null`.
+/// `DELETE /v2/objects/{sub}/uuids/{uuid}`: idempotent, always `data: null`; with
+/// `If-Match`, only if it holds (412 otherwise, a missing user included).
 pub async fn remove(
     extract::State(state): extract::State<State>,
     uri: Uri,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = user_id(&uri)?;
-    blocking(F, move || state.app.remove_user(&id))
-        .await?
+    let cond = if_match(&headers)?;
+    state
+        .app
+        .remove_user(id, cond)
+        .await
         .map_err(|e| write_error(F, e, Detail::path("uuid", "")))?;
     Ok(respond::json("{\"status\":200,\"data\":null}".into()))
 }
 
-/// `GET /v2/objects/{sub}/uuids`: filter, sort, limit, cursors, count.
+/// `GET /v2/objects/{sub}/uuids`: filter, sort, limit, cursors, count. The query runs on
+/// the blocking pool, at most a few at a time (`Shared::list_slots`), outside the store's
+/// lock: a costly filter delays other lists, never writes, subscribes or `/time`.
 pub async fn get_all(
     extract::State(state): extract::State<State>,
     q: Query,
@@ -89,10 +97,19 @@ pub async fn get_all(
         }
     };
     let query = list_query(&q)?;
-    let out = state
-        .app
-        .list_users(&query, |page| page_json(&page, include_custom, with_count))
-        .map_err(|e| ApiError::from_chat(F, e, Detail::query("query", "")))?;
+    let _slot = state
+        .list_slots
+        .acquire()
+        .await
+        .map_err(|_| ApiError::internal(F))?;
+    let shared = state.clone();
+    let out = blocking(F, move || {
+        shared
+            .app
+            .list_users(&query, |page| page_json(&page, include_custom, with_count))
+    })
+    .await?
+    .map_err(|e| ApiError::from_chat(F, e, Detail::query("query", "")))?;
     Ok(respond::json(out))
 }
 
@@ -175,21 +192,100 @@ fn includes_custom(q: &Query) -> bool {
         .any(|item| item.trim() == "custom")
 }
 
-/// The `If-Match` eTag, quotes tolerated.
-fn if_match(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get(header::IF_MATCH) else {
+/// The `If-Match` condition (RFC 9110 §13.1.1): `*` (any current record) or a list of
+/// entity tags, compared strongly: a weak `W/"…"` tag never matches. PubNub clients send
+/// the bare eTag without quotes, which is read as one strong tag. Repeated headers add up.
+fn if_match(headers: &HeaderMap) -> Result<Option<Precondition>, ApiError> {
+    let mut values = headers.get_all(header::IF_MATCH).iter().peekable();
+    if values.peek().is_none() {
         return Ok(None);
-    };
-    let text = value.to_str().map_err(|_| {
+    }
+    let bad = |why: &str| {
         ApiError::invalid(
             F,
             Detail {
-                message: "If-Match must be an ASCII eTag".into(),
+                message: format!("If-Match {why}"),
                 location: "If-Match".into(),
                 location_type: "header",
             },
         )
-    })?;
-    let tag = text.trim().trim_start_matches("W/").trim_matches('"');
-    Ok((!tag.is_empty()).then(|| tag.to_string()))
+    };
+    let mut tags = Vec::new();
+    for value in values {
+        let mut rest = value
+            .to_str()
+            .map_err(|_| bad("must be ASCII eTags"))?
+            .trim();
+        if rest.is_empty() {
+            return Err(bad("must not be empty"));
+        }
+        while !rest.is_empty() {
+            let (weak, item) = match rest.strip_prefix("W/") {
+                Some(r) => (true, r),
+                None => (false, rest),
+            };
+            let (tag, after) = if let Some(quoted) = item.strip_prefix('"') {
+                let end = quoted
+                    .find('"')
+                    .ok_or_else(|| bad("has an unterminated quoted eTag"))?;
+                (&quoted[..end], &quoted[end + 1..])
+            } else {
+                let end = item.find([',', ' ', '\t']).unwrap_or(item.len());
+                (&item[..end], &item[end..])
+            };
+            if tag == "*" && !weak && !item.starts_with('"') {
+                return Ok(Some(Precondition::Any));
+            }
+            if !weak {
+                tags.push(tag.to_string());
+            }
+            rest = after.trim_start_matches([',', ' ', '\t']);
+        }
+    }
+    Ok(Some(Precondition::Tags(tags)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn cond(values: &[&str]) -> Result<Option<Precondition>, ApiError> {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(header::IF_MATCH, HeaderValue::from_str(v).unwrap());
+        }
+        if_match(&h)
+    }
+
+    fn tags(t: &[&str]) -> Option<Precondition> {
+        Some(Precondition::Tags(
+            t.iter().map(|s| s.to_string()).collect(),
+        ))
+    }
+
+    #[test]
+    fn if_match_forms() {
+        assert_eq!(cond(&[]).unwrap(), None);
+        assert_eq!(cond(&["*"]).unwrap(), Some(Precondition::Any));
+        assert_eq!(cond(&["abc123"]).unwrap(), tags(&["abc123"]));
+        assert_eq!(cond(&["\"abc\""]).unwrap(), tags(&["abc"]));
+        assert_eq!(
+            cond(&["W/\"abc\""]).unwrap(),
+            tags(&[]),
+            "weak never matches"
+        );
+        assert_eq!(
+            cond(&["\"a\", W/\"b\" ,\"c\"", "d"]).unwrap(),
+            tags(&["a", "c", "d"])
+        );
+        assert_eq!(
+            cond(&["\"*\""]).unwrap(),
+            tags(&["*"]),
+            "a quoted star is a tag"
+        );
+        for bad in [" ", "\"open"] {
+            assert_eq!(cond(&[bad]).unwrap_err().status.as_u16(), 400, "{bad}");
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Publish v1, GET and POST (protocol.md §6): the message reaches subscribers of the
 //! channel as an envelope without `e`, with `i` = the publisher's uuid.
 
-use super::{blocking, check_channel, write_error};
+use super::{check_channel, write_error};
 use crate::app::Message;
 use crate::error::{ApiError, Detail, Family};
 use crate::query::{raw_segments, segment, Query};
@@ -82,8 +82,10 @@ async fn publish(
         meta,
         message_type,
     };
-    let tt = blocking(F, move || state.app.publish(message))
-        .await?
+    let tt = state
+        .app
+        .publish(message)
+        .await
         .map_err(|e| write_error(F, e, Detail::path("message", "")))?;
     Ok(respond::javascript(format!("[1,\"Sent\",\"{tt}\"]")))
 }

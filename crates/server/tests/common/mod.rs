@@ -37,15 +37,38 @@ impl Server {
     /// Starts the server with `--listen 127.0.0.1:0` plus `args` and waits for its
     /// "listening" line.
     pub fn start(args: &[&str]) -> Server {
+        Self::start_with(args, "ferrochat_server=debug", None)
+    }
+
+    /// Like [`Server::start`], with a log filter and, optionally, a soft open-file limit
+    /// for the server process (to check that it raises it).
+    pub fn start_with(args: &[&str], rust_log: &str, nofile_soft: Option<u64>) -> Server {
         let log = temp_dir("log").join("server.log");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ferrochat-server"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ferrochat-server"));
+        command
             .args(["--listen", "127.0.0.1:0"])
             .args(args)
-            .env("RUST_LOG", "ferrochat_server=debug")
+            .env("RUST_LOG", rust_log)
             .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).expect("log file"))
-            .spawn()
-            .expect("spawn ferrochat-server");
+            .stderr(std::fs::File::create(&log).expect("log file"));
+        #[cfg(unix)]
+        if let Some(soft) = nofile_soft {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: only async-signal-safe calls (getrlimit/setrlimit) between fork and exec.
+            unsafe {
+                command.pre_exec(move || {
+                    let mut lim = libc::rlimit {
+                        rlim_cur: 0,
+                        rlim_max: 0,
+                    };
+                    libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+                    lim.rlim_cur = soft.min(lim.rlim_max);
+                    libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+                    Ok(())
+                });
+            }
+        }
+        let mut child = command.spawn().expect("spawn ferrochat-server");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         let mut line = String::new();
         stdout.read_line(&mut line).expect("read listening line");
@@ -62,6 +85,11 @@ impl Server {
             addr,
             log,
         }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The port.
@@ -243,7 +271,46 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Raises this test process's soft open-file limit to its hard limit (tests that open
+/// thousands of sockets); returns the soft limit now in force.
+pub fn raise_fd_limit() -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: reads and writes the struct we pass.
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+        lim.rlim_cur = lim.rlim_max;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+    }
+    lim.rlim_cur
+}
+
 /// PubNub-style percent-encoding of a query value or path segment.
 pub fn enc(s: &str) -> String {
     ferrochat_server::query::encode(s)
+}
+
+/// A request target signed as protocol.md §7 says: `pairs` (with the `timestamp`) in the
+/// query, then `signature`, computed with `secret` and `publish_key`.
+pub fn signed_target(
+    secret: &str,
+    publish_key: &str,
+    method: &str,
+    path: &str,
+    pairs: &[(String, String)],
+    body: &[u8],
+) -> String {
+    use ferrochat_server::signature::{sign, string_to_sign};
+    let sig = sign(
+        secret,
+        &string_to_sign(method, publish_key, path, pairs, body),
+    );
+    let q: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", enc(v)))
+        .collect();
+    format!("{path}?{}&signature={sig}", q.join("&"))
 }
