@@ -202,7 +202,8 @@ fn kind_at(r: &mut Reader<'_>) -> &'static str {
 /// of scalars (or `null`) replacing the old one whole. Unknown keys (`id` included) are
 /// ignored, as the service does; a repeated key keeps its last value.
 pub fn patch(text: &str, number: NumberParser) -> std::result::Result<UserPatch, PatchError> {
-    let mut r = Reader::new(text, number);
+    // Strict: a lone surrogate would be stored as U+FFFD, not as written.
+    let mut r = Reader::new(text, number).strict();
     let mut patch = UserPatch::default();
     let mut bad: Option<PatchError> = None;
     let mut refuse = |location: String, message: String| {

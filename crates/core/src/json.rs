@@ -305,7 +305,8 @@ pub fn std_number(text: &str) -> Option<f64> {
 
 /// Parses JSON text (RFC 8259; surrounding whitespace allowed) into a [`Value`]. `number`
 /// parses number literals: [`std_number`] on the server, JS's `parseFloat` in the wasm SDK.
-/// Lone surrogate escapes become U+FFFD. Errors say what was expected and at which byte.
+/// Lone surrogate escapes become U+FFFD (see [`Reader::strict`]). Errors say what was
+/// expected and at which byte.
 pub fn parse(text: &str, number: NumberParser) -> Result<Value, String> {
     let mut r = Reader::new(text, number);
     let v = r.value()?;
@@ -328,6 +329,8 @@ pub struct Reader<'a> {
     pos: usize,
     depth: usize,
     number: NumberParser,
+    /// Whether a lone surrogate escape fails (else it reads as U+FFFD).
+    strict: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -339,7 +342,15 @@ impl<'a> Reader<'a> {
             pos: 0,
             depth: 0,
             number,
+            strict: false,
         }
+    }
+
+    /// The same reader, refusing lone surrogate escapes (`"\ud800"`) instead of reading
+    /// them as U+FFFD: for input that is stored (a write must not change what it says).
+    pub fn strict(mut self) -> Self {
+        self.strict = true;
+        self
     }
 
     fn fail(&self, expected: &str) -> String {
@@ -622,7 +633,15 @@ impl<'a> Reader<'a> {
                                     self.pos = back;
                                 }
                             }
-                            out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
+                            match char::from_u32(code) {
+                                Some(c) => out.push(c),
+                                None if !self.strict => out.push('\u{FFFD}'),
+                                None => {
+                                    return Err(
+                                        self.fail("a \\u escape that is not a lone surrogate")
+                                    )
+                                }
+                            }
                             continue;
                         }
                         _ => return Err(self.fail("an escape")),
@@ -681,6 +700,13 @@ mod tests {
             parse_std("\"\\ud800x\"").unwrap(),
             Value::Str("\u{FFFD}x".into())
         );
+        for lone in ["\"\\ud800x\"", "\"\\udc00\"", "\"\\ud800\\u0041\""] {
+            let mut strict = Reader::new(lone, std_number).strict();
+            let e = strict.value().unwrap_err();
+            assert!(e.contains("lone surrogate"), "{lone}: {e}");
+        }
+        let mut strict = Reader::new("\"\\ud83d\\ude00\"", std_number).strict();
+        assert_eq!(strict.value().unwrap(), Value::Str("\u{1F600}".into()));
         assert_eq!(
             parse_std("\"caf\u{e9} \u{1F600}\"").unwrap(),
             Value::Str("caf\u{e9} \u{1F600}".into())
