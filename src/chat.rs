@@ -2,9 +2,9 @@
 //! client, and returns what the driver settles. No decision is made here.
 
 use crate::convert;
-use crate::driver::{Callback, Driver};
+use crate::driver::{Callback, Driver, Handle, Settle};
 use crate::error::{chat_error, rejection, to_js};
-use ferrochat_client::Config;
+use ferrochat_client::{Client, Config, Now};
 use ferrochat_core::ChatError;
 use js_sys::{Array, Promise};
 use std::rc::Rc;
@@ -30,6 +30,24 @@ fn unsubscribe(stop: impl FnOnce() + 'static) -> JsValue {
 }
 
 impl Chat {
+    /// Adds a listener with `start`; returns the JS function that removes it with `stop`
+    /// (once, however often it is called).
+    fn listener<I: Copy + 'static>(
+        &self,
+        start: impl FnOnce(&mut Client<Handle, Settle>, Now) -> ferrochat_core::Result<I>,
+        stop: fn(&mut Client<Handle, Settle>, I, Now),
+    ) -> JsResult<JsValue> {
+        let id = self
+            .driver
+            .command(start)
+            .unwrap_or(Err(ChatError::Destroyed))
+            .map_err(chat_error)?;
+        let driver = self.driver.clone();
+        Ok(unsubscribe(move || {
+            driver.command(|c, now| stop(c, id, now));
+        }))
+    }
+
     /// The JS object for a driver.
     pub(crate) fn wrap(driver: Rc<Driver>) -> Chat {
         Chat { driver }
@@ -200,16 +218,10 @@ impl Chat {
         callback: JsValue,
     ) -> JsResult<JsValue> {
         let f = convert::function(&callback, "callback").map_err(|e| to_js(&e))?;
-        let id = self
-            .driver
-            .command(|c, now| c.add_status_listener(Callback::new(f, None), now));
-        let id = id
-            .unwrap_or(Err(ChatError::Destroyed))
-            .map_err(chat_error)?;
-        let driver = self.driver.clone();
-        Ok(unsubscribe(move || {
-            driver.command(|c, now| c.remove_status_listener(id, now));
-        }))
+        self.listener(
+            |c, now| c.add_status_listener(Callback::new(f, None), now),
+            Client::remove_status_listener,
+        )
     }
 
     /// Stops every subscription and timer of this Chat; later calls reject with
@@ -240,15 +252,9 @@ impl Chat {
             })
             .map_err(|e| to_js(&e))?;
         let handle = Callback::new(f, users.dyn_into::<Array>().ok());
-        let lid = self
-            .driver
-            .command(|c, now| c.listen(kind, &snaps, handle, now));
-        let lid = lid
-            .unwrap_or(Err(ChatError::Destroyed))
-            .map_err(chat_error)?;
-        let driver = self.driver.clone();
-        Ok(unsubscribe(move || {
-            driver.command(|c, now| c.unlisten(lid, now));
-        }))
+        self.listener(
+            |c, now| c.listen(kind, &snaps, handle, now),
+            Client::unlisten,
+        )
     }
 }
